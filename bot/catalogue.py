@@ -111,6 +111,7 @@ class StatusClass(_Strict):
 
     digit: int = Field(ge=1, le=5)
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    emoji: str = Field(min_length=1, max_length=12)
     en_title: str
     zh_title: str
     en_meaning: str
