@@ -30,6 +30,8 @@ MAX_CHOICES = 5
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]+")
+_APOSTROPHES = re.compile(r"['’`]")
+_LONE_LETTER = re.compile(r"(?<!\S)[a-z](?!\S)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _BARE_CODE = re.compile(r"#?(\d{3})")
 _CLASS = re.compile(r"([1-5])\s*xx")
@@ -48,6 +50,11 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text).casefold()
     return _SPACES.sub(" ", text).strip()
+
+
+def _words(text: str) -> str:
+    """Letters, digits and single spaces: `I'm a teapot!` → `im a teapot`."""
+    return _SPACES.sub(" ", _PUNCT.sub(" ", _APOSTROPHES.sub("", text))).strip()
 
 
 def _key(text: str) -> str:
@@ -111,7 +118,7 @@ class _Index:
             self.exact.setdefault(key, set()).add(code)
         if not fuzzy:
             return
-        norm = _PUNCT.sub(" ", normalise(text)).strip()
+        norm = _words(normalise(text))
         if _CJK.search(norm):
             self.cjk.append(norm)
             self.cjk_refs.append((code, weight))
@@ -149,8 +156,7 @@ class Searcher:
             for constant in entry.constants:
                 index.add(entry.code, constant, fuzzy=False)
             index.phrases[entry.code] = tuple(
-                _PUNCT.sub(" ", normalise(p)).strip()
-                for p in (*_entry_phrases(entry), *_other_phrases(entry))
+                _words(normalise(p)) for p in (*_entry_phrases(entry), *_other_phrases(entry))
             )
         self._index = index
 
@@ -198,7 +204,7 @@ class Searcher:
     def _exact(self, codes: list[int], query: str) -> SearchResult:
         """An exact phrase: sure, unless the words are generic ("timeout") and other codes fit as well."""
         exact = [Candidate(c, 100.0) for c in self._prefer_official(codes)]
-        words = f" {_PUNCT.sub(' ', query).strip()} "
+        words = f" {_words(query)} "
         index = self._index
         wider: list[int] = []
         for choices, refs in ((index.latin, index.latin_refs), (index.cjk, index.cjk_refs)):
@@ -240,7 +246,7 @@ class Searcher:
             score = 60.0
             if strong:
                 score += 25
-            after_words = _PUNCT.sub(" ", after).strip()
+            after_words = _words(after)
             if any(p and after_words.startswith(p) for p in self._index.phrases[code]):
                 score += 30
             scores[code] = max(scores.get(code, 0.0), score)
@@ -264,7 +270,8 @@ class Searcher:
         return [Candidate(c, s) for c, s in ranked]
 
     def _fuzzy(self, query: str) -> SearchResult:
-        query = _PUNCT.sub(" ", query).strip()
+        # Lone letters ("b", "i" from pasted markup) would match any title containing that word.
+        query = _words(_LONE_LETTER.sub(" ", _words(query)))
         if not query:
             return SearchResult("miss", self._popular())
         ranked = self._fuzzy_ranked(query)

@@ -28,3 +28,37 @@ def views(catalogue: Catalogue, searcher: Searcher) -> Views:
 @pytest.fixture(scope="session")
 def plain_views(catalogue: Catalogue, searcher: Searcher) -> Views:
     return Views(catalogue, searcher, PLAIN)
+
+
+@pytest.fixture
+def fake():
+    """A fake Telegram Bot API server on 127.0.0.1."""
+    from fake_telegram import FakeTelegram
+
+    server = FakeTelegram(username="StatusTestBot").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def start_bot(fake, tmp_path):
+    """Starts the real bot against `fake`; call it again after stopping to simulate a restart."""
+    from harness import RunningBot, make_settings
+
+    running: list[RunningBot] = []
+
+    async def start(state_dir=None, **overrides):
+        bot = RunningBot(fake, make_settings(fake, state_dir or tmp_path / "state", **overrides))
+        running.append(bot)
+        return await bot.start()
+
+    yield start
+    for bot in running:
+        await bot.stop()
+    assert not fake.errors, fake.errors
+
+
+@pytest.fixture
+async def bot(start_bot):
+    """The bot, running with default settings."""
+    return await start_bot()

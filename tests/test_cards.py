@@ -43,7 +43,13 @@ def test_unofficial_codes_name_their_vendor(catalogue):
 def test_details_have_causes_fixes_facts_and_spec(catalogue):
     entry = catalogue.by_code[503]
     text = cards.details(catalogue, entry, "en", HTML)
-    for part in ("Usual causes", "If you are the client", "If you run the server", "Retry-After", entry.spec_url):
+    for part in (
+        "Usual causes",
+        "If you are the client",
+        "If you run the server",
+        "Retry-After",
+        entry.spec_url,
+    ):
         assert part in text
     assert_valid_html(text)
 

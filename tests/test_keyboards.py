@@ -75,7 +75,9 @@ def test_class_pages_list_every_code_once_with_paging_and_a_way_back(catalogue, 
 
 def test_a_page_out_of_range_shows_the_last_page(catalogue):
     last = keyboards.pages(catalogue, 4) - 1
-    assert keyboards.class_keyboard(catalogue, 4, 99, "en") == keyboards.class_keyboard(catalogue, 4, last, "en")
+    assert keyboards.class_keyboard(catalogue, 4, 99, "en") == keyboards.class_keyboard(
+        catalogue, 4, last, "en"
+    )
 
 
 def test_long_titles_are_cut_for_buttons(catalogue):

@@ -1,4 +1,4 @@
-"""Search answers what people really type: codes, classes, status lines, log lines, phrases, typos, Chinese."""
+"""Search answers what people type: codes, classes, status lines, log lines, phrases, typos, Chinese."""
 
 from __future__ import annotations
 
@@ -39,10 +39,13 @@ def test_a_status_line(searcher, query, code):
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ('203.0.113.7 - - [26/Nov/2026:13:49:11 +0000] "GET /api/users HTTP/1.1" 502 157 "-" "curl/8.4.0"', 502),
+        (
+            '203.0.113.7 - - [26/Nov/2026:13:49:11 +0000] "GET /api/users HTTP/1.1" 502 157 "-" "curl/8.4.0"',
+            502,
+        ),
         ('10.0.0.1 - - [01/Jan/2026:00:00:01 +0000] "POST /login HTTP/2.0" 401 0 "-" "Mozilla/5.0"', 401),
         (
-            'h2 2026-11-26T13:49:11.123456Z app/my-alb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 '
+            "h2 2026-11-26T13:49:11.123456Z app/my-alb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 "
             '0.000 0.001 0.000 504 504 34 366 "GET https://www.example.com:443/ HTTP/2.0"',
             504,
         ),
@@ -94,7 +97,13 @@ def test_reason_phrases_old_and_new(searcher, query, code):
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("not fund", 404), ("bad gatway", 502), ("forbiden", 403), ("unauthorised", 401), ("too many reqests", 429)],
+    [
+        ("not fund", 404),
+        ("bad gatway", 502),
+        ("forbiden", 403),
+        ("unauthorised", 401),
+        ("too many reqests", 429),
+    ],
 )
 def test_typos(searcher, query, code):
     assert searcher.search(query).best == code
@@ -102,7 +111,14 @@ def test_typos(searcher, query, code):
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("找不到", 404), ("网关超时", 504), ("请求过多", 429), ("服务器内部错误", 500), ("未找到", 404), ("永久移动", 301)],
+    [
+        ("找不到", 404),
+        ("网关超时", 504),
+        ("请求过多", 429),
+        ("服务器内部错误", 500),
+        ("未找到", 404),
+        ("永久移动", 301),
+    ],
 )
 def test_chinese(searcher, query, code):
     assert searcher.search(query).best == code
@@ -176,6 +192,10 @@ def test_search_never_raises(searcher, text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["404", "HTTP/1.1", "网关", "\n", "😀", "not", "x" * 50, "\x00", " "]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(["404", "HTTP/1.1", "网关", "\n", "😀", "not", "x" * 50, "\x00", " "]), max_size=40
+    )
+)
 def test_search_never_raises_on_mixed_pieces(searcher, pieces):
     searcher.search("".join(pieces))

@@ -1,0 +1,106 @@
+"""Runs the real Application from `build_application` against the fake Bot API, and speaks for users.
+
+A test pushes an update as a user would send it, then waits for the bot's API call that answers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fake_telegram import DEFAULT_USER_ID, Call, FakeTelegram
+
+from bot.application import build_application
+from bot.runner import serve
+from bot.settings import Settings, load_settings
+
+REPLIES = ("sendPhoto", "sendMessage")
+
+
+def make_settings(fake: FakeTelegram, state_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a bot talking to `fake`; nothing is read from the environment or a .env file."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": fake.token,
+        "telegram_api_url": fake.base_url,
+        "bot_state_dir": state_dir,
+        **overrides,
+    }
+    return load_settings(_env_file=None, **values)
+
+
+@dataclass
+class RunningBot:
+    fake: FakeTelegram
+    settings: Settings
+    app: Any = None
+    task: asyncio.Task | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def services(self):
+        return self.app.bot_data["services"]
+
+    async def start(self) -> RunningBot:
+        mark = self.fake.mark()
+        self.app = build_application(self.settings)
+        self.task = asyncio.create_task(serve(self.app, self.settings, self.stop_event, poll_timeout=1))
+        if self.settings.bot_mode == "polling":
+            await self.fake.wait_for("getUpdates", after=mark, timeout=10)
+        else:
+            await self.fake.wait_for("setWebhook", after=mark, timeout=10)
+        return self
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self.task, timeout=15)
+
+    async def reply_to(self, update: dict, methods: tuple[str, ...] = REPLIES, timeout: float = 5.0) -> Call:
+        """Wait for the first successful call of one of `methods` made after `update` was pushed."""
+        mark = update["_mark"]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for call in self.fake.calls[mark:]:
+                if call.method in methods and call.ok:
+                    return call
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(
+                    f"no {methods} after the update; calls: {[c.method for c in self.fake.calls[mark:]]}"
+                )
+            await asyncio.sleep(0.01)
+
+    def say(self, text: str, **kwargs: Any) -> dict:
+        """Queue a user's text message; the returned update remembers where the calls stood."""
+        mark = self.fake.mark()
+        update = self.fake.user_message(text, **kwargs)
+        update["_mark"] = mark
+        return update
+
+    def press(self, message: dict, data: str, **kwargs: Any) -> dict:
+        mark = self.fake.mark()
+        update = self.fake.callback(message, data, **kwargs)
+        update["_mark"] = mark
+        return update
+
+    def inline(self, query: str, **kwargs: Any) -> dict:
+        mark = self.fake.mark()
+        update = self.fake.inline_query(query, **kwargs)
+        update["_mark"] = mark
+        return update
+
+    async def ask(self, text: str, **kwargs: Any) -> Call:
+        """Say something and return the bot's reply call."""
+        return await self.reply_to(self.say(text, **kwargs))
+
+    async def silence(self, update: dict, wait: float = 0.6) -> list[Call]:
+        """The bot's calls after `update` (not polling), once it had time to answer: [] is silence."""
+        await asyncio.sleep(wait)
+        return [c for c in self.fake.calls[update["_mark"] :] if c.method != "getUpdates"]
+
+
+def user_id() -> int:
+    return DEFAULT_USER_ID
