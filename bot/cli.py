@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("query", nargs="+", help="a code, a phrase, a status line or a log line")
     ask.add_argument("--lang", choices=("en", "zh"), default=None, help="answer language")
     render = commands.add_parser("render", help="regenerate the illustration cards in data/cards")
-    render.add_argument("codes", nargs="*", help="codes to render (default: all, and the browse pictures)")
+    render.add_argument("codes", nargs="*", help="codes (404), classes (4xx) or home; default: every picture")
     health = commands.add_parser("health", help="exit 0 when the running bot is alive (for health checks)")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds since the last sign of life")
     return parser
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             return _console(settings)
         if args.command == "ask":
-            return _ask(" ".join(args.query), args.lang or settings.bot_default_language)
+            return _ask(settings, " ".join(args.query), args.lang or settings.bot_default_language)
         if args.command == "render":
             return _render(args.codes)
         if args.command == "health":
@@ -72,14 +72,13 @@ def _console(settings: Settings) -> int:
     return run_console(Console(views, illustrations, settings.bot_default_language))
 
 
-def _ask(query: str, lang: Lang) -> int:
+def _ask(settings: Settings, query: str, lang: Lang) -> int:
     """Print what the bot would answer; exit 1 with one line when nothing matches."""
     from bot.console import format_reply
-    from bot.search import Searcher
-    from bot.views import Reply, Views
+    from bot.views import Reply
 
-    catalogue = load_catalogue()
-    views = Views(catalogue, Searcher(catalogue), PLAIN)
+    views, illustrations = _views(settings)
+    catalogue = views.catalogue
     reply = views.answer(query, lang)
     if reply.outcome == "miss":
         nearest = ", ".join(str(c) for c in _codes_in(reply)) or "-"
@@ -89,7 +88,7 @@ def _ask(query: str, lang: Lang) -> int:
     if reply.code is not None:  # a card: print everything the Details button would add
         details = views.details(catalogue.by_code[reply.code], lang)
         reply = Reply(details.text, reply.keyboard, reply.picture, reply.code, reply.outcome)
-    print(format_reply(reply))
+    print(format_reply(reply, illustrations))
     return 0
 
 
@@ -107,22 +106,15 @@ def _codes_in(reply) -> list[int]:
 
 
 def _render(codes: list[str]) -> int:
+    """Redraw the cards; the render extra's packages are only imported by the renderer itself."""
+    from bot.rendering import RenderError, render_cards
+
     try:
-        from bot.rendering import render_cards
-    except ImportError as exc:
-        print(
-            f"error: rendering needs the render extra ({exc.name}): pip install -e '.[render]'",
-            file=sys.stderr,
-        )
+        written = render_cards(load_catalogue(), codes or None)
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    wanted = []
-    for code in codes:
-        if not code.isdigit():
-            print(f"error: {code!r} is not a status code", file=sys.stderr)
-            return 2
-        wanted.append(int(code))
-    written = render_cards(load_catalogue(), wanted or None)
-    print(f"wrote {len(written)} cards")
+    print(f"wrote {len(written)} cards to {written[0].parent if written else '-'}")
     return 0
 
 

@@ -68,3 +68,25 @@ async def test_a_user_who_blocked_the_bot_does_not_stop_it(bot, fake):
     await fake.wait_for("sendPhoto", lambda c: not c.ok, after=blocked["_mark"])
     call = await bot.ask("404")
     assert call.ok
+
+
+async def test_the_users_own_pictures_override_ours(start_bot, tmp_path):
+    import io
+
+    from PIL import Image
+
+    own = tmp_path / "pictures"
+    own.mkdir()
+    Image.new("RGB", (800, 600), "purple").save(own / "404 Not Found.jpg")  # the seed's naming
+    Image.new("RGB", (7000, 4000), "teal").save(own / "500.png")  # over Telegram's 10000 px sum
+    bot = await start_bot(bot_illustrations_dir=own)
+
+    call = await bot.ask("404")
+    assert call.files["photo"] == (own / "404 Not Found.jpg").read_bytes()
+
+    call = await bot.ask("500")
+    with Image.open(io.BytesIO(call.files["photo"])) as sent:
+        assert sent.width + sent.height <= 10_000 and sent.format == "JPEG"
+
+    call = await bot.ask("502")  # no picture of the user's: ours
+    assert call.files["photo"] == (bot.services.illustrations.bundled_dir / "502.jpg").read_bytes()
