@@ -1,4 +1,4 @@
-"""The command line: `ask`, `console`, `render`, and `python -m bot` without a token. Clear lines, no tracebacks."""
+"""The command line: ask, console, render, and `python -m bot` without a token: clear lines, no tracebacks."""
 
 from __future__ import annotations
 
@@ -90,9 +90,8 @@ def test_no_token_explains_how_to_get_one(tmp_path):
 def test_a_wrong_setting_is_one_line(tmp_path):
     result = run_bot("ask", "404", env={"WEBHOOK_PORT": "http"}, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "error: Invalid setting WEBHOOK_PORT: Input should be a valid integer, unable to parse string as an integer"
-    ]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Invalid setting WEBHOOK_PORT: Input should be")
 
 
 def test_a_dotenv_in_the_working_directory_is_read(tmp_path):
