@@ -44,13 +44,17 @@ class RunningBot:
         return self.app.bot_data["services"]
 
     async def start(self) -> RunningBot:
-        mark = self.fake.mark()
         self.app = build_application(self.settings)
         self.task = asyncio.create_task(serve(self.app, self.settings, self.stop_event, poll_timeout=1))
-        if self.settings.bot_mode == "polling":
-            await self.fake.wait_for("getUpdates", after=mark, timeout=10)
-        else:
-            await self.fake.wait_for("setWebhook", after=mark, timeout=10)
+        # The fake records a call when it answers it, and the first long poll is still open: wait for the
+        # Application to report itself running instead.
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (self.app.running and (self.settings.bot_mode == "webhook" or self.app.updater.running)):
+            if self.task.done():
+                self.task.result()  # start-up failed: raise its error here
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the bot did not start within 10 s")
+            await asyncio.sleep(0.01)
         return self
 
     async def stop(self) -> None:
