@@ -6,12 +6,21 @@ Limits are Telegram's: 1024 characters for a caption, 4096 for a message.
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue, Entry, Lang
+from bot.catalogue import Catalogue, Entry, Lang, OtherMeaning
 from bot.i18n import t
 from bot.markup import Markup, visible_length
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
+
+
+def _label(key: str, lang: Lang, m: Markup) -> str:
+    """`Retry: ` in English, `能否重试：` in Chinese (full-width colon, no space)."""
+    return m.bold(t(key, lang)) + ("：" if lang == "zh" else ": ")
+
+
+def _join(lang: Lang) -> str:
+    return "、" if lang == "zh" else ", "
 
 
 def status_line(entry: Entry, lang: Lang) -> str:
@@ -39,7 +48,7 @@ def _class_line(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> st
 
 def _also_lines(entry: Entry, lang: Lang, m: Markup) -> list[str]:
     return [
-        f"{m.bold(t('label_also', lang))}: {m.esc(o.vendor)}: {m.esc(o.text(lang).title)}" for o in entry.also
+        f"{_label('label_also', lang, m)}{m.esc(o.vendor)} · {m.esc(o.text(lang).title)}" for o in entry.also
     ]
 
 
@@ -55,7 +64,7 @@ def caption(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
     """
     text = entry.text(lang)
     head = heading(entry, lang, m) + "\n" + _class_line(catalogue, entry, lang, m)
-    tip = f"💡 {m.bold(t('label_tip', lang))}: {m.esc(text.tip)}"
+    tip = f"💡 {_label('label_tip', lang, m)}{m.esc(text.tip)}"
     also = "\n".join(_also_lines(entry, lang, m))
     for parts in (
         [head, m.esc(text.description), tip, also],
@@ -76,24 +85,22 @@ def details(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
     text = entry.text(lang)
     yes_no = t("yes" if entry.cacheable else "no", lang)
     facts = [
-        f"{m.bold(t('label_retry', lang))}: {m.esc(t(f'retry_{entry.retry}', lang))}",
-        f"{m.bold(t('label_fault', lang))}: {m.esc(t(f'fault_{entry.fault}', lang))}",
-        f"{m.bold(t('label_cacheable', lang))}: {yes_no}",
+        f"{_label('label_retry', lang, m)}{m.esc(t(f'retry_{entry.retry}', lang))}",
+        f"{_label('label_fault', lang, m)}{m.esc(t(f'fault_{entry.fault}', lang))}",
+        f"{_label('label_cacheable', lang, m)}{yes_no}",
     ]
     if entry.headers:
-        facts.insert(0, f"{m.bold(t('label_headers', lang))}: " + ", ".join(m.code(h) for h in entry.headers))
+        facts.insert(
+            0, f"{_label('label_headers', lang, m)}" + _join(lang).join(m.code(h) for h in entry.headers)
+        )
     if entry.former_names:
-        facts.append(f"{m.bold(t('label_former', lang))}: {m.esc(', '.join(entry.former_names))}")
+        facts.append(f"{_label('label_former', lang, m)}{m.esc(_join(lang).join(entry.former_names))}")
     confused = [c for c in entry.confused_with if c in catalogue]
     if confused:
-        labels = ", ".join(catalogue.by_code[c].label(lang) for c in confused)
-        facts.append(f"{m.bold(t('label_confused', lang))}: {m.esc(labels)}")
-    also = [
-        f"{m.bold(t('label_also', lang))} ({m.esc(o.vendor)}): {m.bold(o.text(lang).title)}. "
-        + m.esc(o.text(lang).description)
-        for o in entry.also
-    ]
-    spec = f"{m.bold(t('label_spec', lang))}: {m.link(entry.spec, entry.spec_url)}"
+        labels = _join(lang).join(catalogue.by_code[c].label(lang) for c in confused)
+        facts.append(f"{_label('label_confused', lang, m)}{m.esc(labels)}")
+    also = [_other_meaning(o, lang, m) for o in entry.also]
+    spec = f"{_label('label_spec', lang, m)}{m.link(entry.spec, entry.spec_url)}"
     if entry.mdn_url:
         spec += " · " + m.link("MDN", entry.mdn_url)
     sections = [
@@ -110,6 +117,16 @@ def details(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
     while visible_length("\n\n".join(sections), m) > TEXT_LIMIT and len(sections) > 3:
         del sections[-2]
     return "\n\n".join(sections)
+
+
+def _other_meaning(other: OtherMeaning, lang: Lang, m: Markup) -> str:
+    """`Also used as (Esri ArcGIS): Token Required. …`, with Chinese punctuation in Chinese."""
+    text = other.text(lang)
+    if lang == "zh":
+        head = f"{m.bold(t('label_also', lang))}（{m.esc(other.vendor)}）：{m.bold(text.title)}。"
+    else:
+        head = f"{m.bold(t('label_also', lang))} ({m.esc(other.vendor)}): {m.bold(text.title)}. "
+    return head + m.esc(text.description)
 
 
 def one_liner(entry: Entry, lang: Lang, m: Markup) -> str:

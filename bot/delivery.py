@@ -6,11 +6,12 @@ that Telegram rejects is forgotten and the picture uploaded anew.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import (
     Bot,
@@ -68,6 +69,8 @@ class Delivery:
 
     state: State
     illustrations: Illustrations
+    # One upload per picture even when several chats ask for it at the same moment.
+    _uploads: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def _picture(self, reply: Reply) -> Picture | None:
         return self.illustrations.picture(reply.picture) if reply.picture else None
@@ -77,16 +80,23 @@ class Delivery:
     ) -> Message | bool:
         """Run `call(photo)` with the cached file_id; upload instead when there is none or it is refused."""
         file_id = self.state.file_id(picture.key)
-        if file_id is not None:
-            try:
-                return await call(file_id)
-            except BadRequest as exc:
-                if not _BAD_FILE.search(exc.message):
-                    raise
-                log.warning(
-                    "Telegram rejected the cached picture %s (%s); uploading it again", picture.key, exc
-                )
-                self.state.forget_file_id(picture.key)
+        if file_id is None:
+            async with self._uploads.setdefault(picture.key, asyncio.Lock()):
+                file_id = self.state.file_id(picture.key)  # uploaded while we waited?
+                if file_id is None:
+                    return await self._upload(picture, call)
+        try:
+            return await call(file_id)
+        except BadRequest as exc:
+            if not _BAD_FILE.search(exc.message):
+                raise
+            log.warning("Telegram rejected the cached picture %s (%s); uploading it again", picture.key, exc)
+            self.state.forget_file_id(picture.key)
+        return await self._upload(picture, call)
+
+    async def _upload(
+        self, picture: Picture, call: Callable[[object], Awaitable[Message | bool]]
+    ) -> Message | bool:
         result = await call(picture.read())
         if isinstance(result, Message) and result.photo:
             self.state.remember_file_id(picture.key, result.photo[-1].file_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from bot.state import STATE_FILE
@@ -90,3 +91,12 @@ async def test_the_users_own_pictures_override_ours(start_bot, tmp_path):
 
     call = await bot.ask("502")  # no picture of the user's: ours
     assert call.files["photo"] == (bot.services.illustrations.bundled_dir / "502.jpg").read_bytes()
+
+
+async def test_simultaneous_requests_for_one_picture_upload_it_once(bot, fake):
+    updates = [bot.say("418", chat_id=9000 + i, user_id=9000 + i) for i in range(5)]
+    for update in updates:
+        await bot.reply_to(update, ("sendPhoto",))
+    await asyncio.sleep(0.3)
+    photos = [c for c in fake.calls if c.method == "sendPhoto" and c.params["chat_id"] >= 9000]
+    assert len(photos) == 5 and sum(1 for c in photos if c.files) == 1
