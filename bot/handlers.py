@@ -30,13 +30,20 @@ def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
     return s.state.language(user.id) or language_for(user.language_code, s.settings.bot_default_language)
 
 
-async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    """Send `reply` into the chat of the update, quoting the asker's message."""
+async def answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, query: str | None = None
+) -> None:
+    """Send `reply` into the chat of the update, quoting the asker's message.
+
+    `query` is what the user typed, counted when it found nothing so the catalogue can grow.
+    """
     message = update.effective_message
     if message is None:
         return
     s = services(context)
     s.metrics.lookup(reply.outcome)
+    if query and reply.outcome == "miss":
+        s.metrics.missed_query(query)
     thread = message.message_thread_id if message.is_topic_message else None
     await s.delivery.send(context.bot, message.chat_id, reply, quote=message.message_id, thread_id=thread)
 
@@ -99,7 +106,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     s = services(context)
     lang = user_lang(update, context)
     if context.args:
-        await answer(update, context, s.views.answer(" ".join(context.args), lang))
+        query = " ".join(context.args)
+        await answer(update, context, s.views.answer(query, lang), query)
         return
     await answer(update, context, s.views.home(lang, intro="welcome"))
 
@@ -135,7 +143,7 @@ async def code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not query and replied is not None and (replied.text or replied.caption):
         await answer(update, context, s.views.found_in_message(replied.text or replied.caption or "", lang))
         return
-    await answer(update, context, s.views.answer(query, lang))
+    await answer(update, context, s.views.answer(query, lang), query)
 
 
 async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,7 +172,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if not addressed(message, context):
             return
         text = without_mention(text, context.bot.username)
-    await answer(update, context, services(context).views.answer(text, user_lang(update, context)))
+    await answer(update, context, services(context).views.answer(text, user_lang(update, context)), text)
 
 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -223,4 +231,4 @@ async def private_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     command, _, rest = message.text.partition(" ")
     query = f"{command[1:].split('@', 1)[0]} {rest}".strip()
-    await answer(update, context, services(context).views.answer(query, user_lang(update, context)))
+    await answer(update, context, services(context).views.answer(query, user_lang(update, context)), query)

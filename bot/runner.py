@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from pathlib import Path
@@ -28,10 +29,23 @@ def heartbeat_path(settings: Settings) -> Path:
 
 
 def beat(path: Path) -> None:
-    """Touch the heartbeat: `python -m bot health` reads its age. Failing to write it is not fatal."""
+    """Touch the heartbeat: `python -m bot health` reads its age. Failing to write it is not fatal.
+
+    Overwritten in place rather than truncated and rewritten: it runs after every answered getUpdates,
+    and truncating cost ~0.25 ms of CPU each time (ext4), this a few µs.
+    """
+    data = f"{time.time():.0f}\n".encode("ascii")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{time.time():.0f}\n", encoding="ascii")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
     except OSError:
         pass
 
@@ -60,9 +74,23 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
             loop.add_signal_handler(sig, stop.set)
     services: Services = app.bot_data["services"]
+    metrics_server = None
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, settings.metrics_listen, registry=services.metrics.registry)
+        metrics_server, _ = start_http_server(
+            settings.metrics_port, settings.metrics_listen, registry=services.metrics.registry
+        )
         log.info("Metrics on http://%s:%d/metrics", settings.metrics_listen, settings.metrics_port)
+    try:
+        return await _serve(app, settings, stop, services, poll_timeout)
+    finally:
+        if metrics_server is not None:  # free the port: a restart in the same process binds it again
+            metrics_server.shutdown()
+            metrics_server.server_close()
+
+
+async def _serve(
+    app: Application, settings: Settings, stop: asyncio.Event, services: Services, poll_timeout: int
+) -> int:
     server = None
     async with app:
         if app.post_init is not None:  # only Application.run_* call it themselves

@@ -77,6 +77,16 @@ class RunningBot:
                 )
             await asyncio.sleep(0.01)
 
+    async def file_id_known(self, picture: str, timeout: float = 5.0) -> str:
+        """Wait until the bot has stored the file_id of a picture: it does so after the fake answered."""
+        key = self.services.illustrations.picture(picture).key
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (file_id := self.services.state.file_id(key)) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no file_id for picture {picture}")
+            await asyncio.sleep(0.01)
+        return file_id
+
     def say(self, text: str, **kwargs: Any) -> dict:
         """Queue a user's text message; the returned update remembers where the calls stood."""
         mark = self.fake.mark()

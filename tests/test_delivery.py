@@ -20,6 +20,7 @@ async def test_file_ids_survive_a_restart(fake, start_bot, tmp_path):
     bot = await start_bot()
     first = await bot.ask("500")
     assert first.files
+    await bot.file_id_known("500")
     await bot.stop()
     saved = json.loads((tmp_path / "state" / STATE_FILE).read_text())
     assert first.result["photo"][-1]["file_id"] in saved["file_ids"].values()
@@ -39,6 +40,7 @@ async def test_a_rejected_file_id_is_uploaded_again_and_replaced(bot, fake):
     assert rejected and "wrong file identifier" in rejected[0].description
     new_id = call.result["photo"][-1]["file_id"]
     assert new_id != first.result["photo"][-1]["file_id"]
+    await bot.file_id_known("429")
     assert bot.services.state.file_id(bot.services.illustrations.picture("429").key) == new_id
 
 

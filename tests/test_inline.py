@@ -18,6 +18,7 @@ async def test_a_code_gives_its_card_first(bot):
 
 async def test_a_known_picture_is_offered_as_a_cached_photo(bot):
     await bot.ask("404")  # uploads the picture once
+    await bot.file_id_known("404")
     results = await results_for(bot, "404")
     assert results[0]["type"] == "photo" and results[0]["photo_file_id"]
     assert results[0]["caption"].startswith("<b>404 Not Found</b>")
