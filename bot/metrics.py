@@ -9,10 +9,15 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 MISSED_QUERY_CHARS = 40
+# Each distinct missed query is a label; past this many, the rest are counted together, so that users'
+# typing cannot grow the bot's memory and Prometheus' storage without bound.
+MISSED_QUERY_LABELS = 500
+OTHER = "(other)"
 
 
 class Metrics:
     def __init__(self) -> None:
+        self._missed_seen: set[str] = set()
         self.registry = CollectorRegistry(auto_describe=True)
         self.updates = Counter(
             "bot_updates_total", "Updates handled, by kind", ["kind"], registry=self.registry
@@ -48,5 +53,11 @@ class Metrics:
 
     def missed_query(self, query: str) -> None:
         text = " ".join(query.split()).casefold()[:MISSED_QUERY_CHARS]
-        if text:
-            self.missed.labels(text).inc()
+        if not text:
+            return
+        if text not in self._missed_seen:
+            if len(self._missed_seen) >= MISSED_QUERY_LABELS:
+                text = OTHER
+            else:
+                self._missed_seen.add(text)
+        self.missed.labels(text).inc()
