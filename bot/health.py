@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.runner import heartbeat_path
+from bot.heartbeat import heartbeat_path
 from bot.settings import Settings
 
 
