@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,26 @@ from bot.runner import serve
 from bot.settings import Settings, load_settings
 
 REPLIES = ("sendPhoto", "sendMessage")
+WEBHOOK_URL = "https://bot.example.com/telegram-hook"
+WEBHOOK_SECRET = "s3cret-Token_1"
+
+
+def free_port() -> int:
+    """A port nothing listens on, on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def webhook_settings(port: int, listen: str = "127.0.0.1") -> dict[str, Any]:
+    """Settings overrides for a bot in webhook mode serving `port`."""
+    return {
+        "bot_mode": "webhook",
+        "webhook_url": WEBHOOK_URL,
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_listen": listen,
+        "webhook_port": port,
+    }
 
 
 def make_settings(fake: FakeTelegram, state_dir: Path, **overrides: Any) -> Settings:

@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from harness import free_port, webhook_settings
 
 from bot.settings import load_settings
 
@@ -31,12 +31,6 @@ STATE_DIR = "/var/lib/http-status-bot"
 UNIT = DEPLOY / "systemd" / "http-status-bot.service"
 
 YAML_FILES = sorted(DEPLOY.rglob("*.yaml"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load(path: Path) -> Any:
@@ -371,13 +365,7 @@ def test_caddy_adapts_the_caddyfile(tmp_path):
 async def test_caddy_forwards_only_posts_to_the_webhook_path(start_bot, tmp_path):
     """The Caddyfile in front of a real webhook bot: Telegram's POST gets through, nothing else does."""
     bot_port, caddy_port = free_port(), free_port()
-    bot = await start_bot(
-        bot_mode="webhook",
-        webhook_url="https://bot.example.com/telegram-hook",
-        webhook_secret="s3cret-Token_1",
-        webhook_listen="127.0.0.1",
-        webhook_port=bot_port,
-    )
+    bot = await start_bot(**webhook_settings(bot_port))
     env = {
         **CADDY_ENV,
         "BOT_DOMAIN": f"http://127.0.0.1:{caddy_port}",  # plain HTTP: no certificate in a test

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import sys
 import time
 from pathlib import Path
@@ -17,23 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_telegram import DEFAULT_USER_ID
+from harness import WEBHOOK_SECRET, WEBHOOK_URL, free_port, webhook_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import callbacks
-from bot.runner import heartbeat_path
+from bot.heartbeat import heartbeat_path
 
 ROOT = Path(__file__).resolve().parent.parent
-WEBHOOK = {
-    "WEBHOOK_URL": "https://bot.example.com/telegram-hook",
-    "WEBHOOK_SECRET": "s3cret-Token_1",
-    "WEBHOOK_LISTEN": "127.0.0.1",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+WEBHOOK = {"WEBHOOK_URL": WEBHOOK_URL, "WEBHOOK_SECRET": WEBHOOK_SECRET, "WEBHOOK_LISTEN": "127.0.0.1"}
 
 
 async def health(cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
@@ -106,13 +96,7 @@ async def test_no_heartbeat_at_all_is_unhealthy(tmp_path):
 
 async def test_webhook_bot_is_healthy_while_it_runs_and_not_after(start_bot, tmp_path):
     port = free_port()
-    bot = await start_bot(
-        bot_mode="webhook",
-        webhook_url=WEBHOOK["WEBHOOK_URL"],
-        webhook_secret=WEBHOOK["WEBHOOK_SECRET"],
-        webhook_listen="127.0.0.1",
-        webhook_port=port,
-    )
+    bot = await start_bot(**webhook_settings(port))
     env = {**WEBHOOK, "BOT_MODE": "webhook", "WEBHOOK_PORT": str(port)}
     code, out, err = await health(tmp_path, **env)
     assert (code, out.strip(), err) == (0, "ok", "")
@@ -125,13 +109,7 @@ async def test_webhook_bot_is_healthy_while_it_runs_and_not_after(start_bot, tmp
 async def test_webhook_health_on_a_wildcard_listen_address_asks_localhost(start_bot, tmp_path):
     """Containers bind 0.0.0.0; the check must then dial 127.0.0.1, not the wildcard."""
     port = free_port()
-    await start_bot(
-        bot_mode="webhook",
-        webhook_url=WEBHOOK["WEBHOOK_URL"],
-        webhook_secret=WEBHOOK["WEBHOOK_SECRET"],
-        webhook_listen="0.0.0.0",
-        webhook_port=port,
-    )
+    await start_bot(**webhook_settings(port, listen="0.0.0.0"))
     env = {**WEBHOOK, "BOT_MODE": "webhook", "WEBHOOK_PORT": str(port), "WEBHOOK_LISTEN": "0.0.0.0"}
     code, _, err = await health(tmp_path, **env)
     assert (code, err) == (0, "")
