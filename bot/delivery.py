@@ -7,6 +7,7 @@ that Telegram rejects is forgotten and the picture uploaded anew.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
@@ -38,8 +39,9 @@ _BAD_FILE = re.compile(r"wrong file identifier|file_id|file reference|wrong remo
 _TAG = re.compile(r"<[^>]+>")
 
 
+@functools.lru_cache(maxsize=512)
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Our keyboard data as Telegram's InlineKeyboardMarkup."""
+    """Our keyboard data as Telegram's InlineKeyboardMarkup, built once per keyboard (both are immutable)."""
     if not keyboard:
         return None
     return InlineKeyboardMarkup([[_button(b) for b in row] for row in keyboard])

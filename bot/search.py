@@ -6,9 +6,10 @@ catalogue, so a lookup only normalises the query and asks rapidfuzz.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,10 @@ CHOICE_SCORE = 62.0
 HIT_MARGIN = 6.0
 NEAR_SCORE = 50.0
 MAX_CHOICES = 5
+FUZZY_LIMIT = 24
+# Weighted scores below NEAR_SCORE are never shown (see _fuzzy), and weights are at most 1, so lower raw
+# scores need not be ranked at all.
+FUZZY_CUTOFF = NEAR_SCORE - 1  # a margin: WRatio may drop a score a hair above its cutoff
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -99,6 +104,46 @@ class SearchResult:
         return self.candidates[0].code if self.candidates else None
 
 
+@dataclass(frozen=True)
+class _Choices:
+    """One script's fuzzy choices, prepared once so a lookup does less per query.
+
+    `unique`: each distinct text once, `copies[u]`: the positions in `texts` of `unique[u]`.
+    `haystack`: the texts joined by NUL (never in a normalised text), `starts`: where each begins.
+    """
+
+    texts: list[str]
+    refs: list[tuple[int, float]]
+    unique: list[str]
+    copies: list[tuple[int, ...]]
+    haystack: str
+    starts: list[int]
+
+    @classmethod
+    def of(cls, texts: list[str], refs: list[tuple[int, float]]) -> _Choices:
+        positions: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            positions.setdefault(text, []).append(i)
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        return cls(
+            texts, refs, list(positions), [tuple(p) for p in positions.values()], "\0".join(texts), starts
+        )
+
+    def containing(self, needle: str) -> Iterator[int]:
+        """Positions of the texts that contain `needle`, in order: `needle in text` for all, in C."""
+        if "\0" in needle:
+            yield from (i for i, text in enumerate(self.texts) if needle in text)
+            return
+        at = self.haystack.find(needle)
+        while at != -1:
+            i = bisect.bisect_right(self.starts, at) - 1
+            yield i
+            at = self.haystack.find(needle, self.starts[i + 1]) if i + 1 < len(self.starts) else -1
+
+
 @dataclass
 class _Index:
     exact: dict[str, set[int]] = field(default_factory=dict)
@@ -159,6 +204,8 @@ class Searcher:
                 _words(normalise(p)) for p in (*_entry_phrases(entry), *_other_phrases(entry))
             )
         self._index = index
+        self._latin = _Choices.of(index.latin, index.latin_refs)
+        self._cjk = _Choices.of(index.cjk, index.cjk_refs)
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -205,16 +252,11 @@ class Searcher:
         """An exact phrase: sure, unless the words are generic ("timeout") and other codes fit as well."""
         exact = [Candidate(c, 100.0) for c in self._prefer_official(codes)]
         words = f" {_words(query)} "
-        index = self._index
         wider: list[int] = []
-        for choices, refs in ((index.latin, index.latin_refs), (index.cjk, index.cjk_refs)):
-            for alias, (code, _) in zip(choices, refs, strict=True):
-                if (
-                    code not in codes
-                    and code not in wider
-                    and words.strip() in alias
-                    and (_CJK.search(alias) or words in f" {alias} ")
-                ):
+        for choices in (self._latin, self._cjk):
+            for i in choices.containing(words.strip()):
+                alias, (code, _) = choices.texts[i], choices.refs[i]
+                if code not in codes and code not in wider and (_CJK.search(alias) or words in f" {alias} "):
                     wider.append(code)
         if not wider:
             return self._ranked(exact)
@@ -257,14 +299,22 @@ class Searcher:
 
     def _fuzzy_ranked(self, query: str) -> list[Candidate]:
         """Every code whose names or keywords resemble the query, best first (rapidfuzz WRatio)."""
-        index = self._index
-        choices, refs = (index.cjk, index.cjk_refs) if _CJK.search(query) else (index.latin, index.latin_refs)
+        choices = self._cjk if _CJK.search(query) else self._latin
+        # Each distinct text is scored once; its copies are then ranked as process.extract ranks a list
+        # (score, then position) and cut to the same limit, so the result is as if all were scored.
+        found = process.extract(
+            query,
+            choices.unique,
+            scorer=fuzz.WRatio,
+            limit=FUZZY_LIMIT,
+            score_cutoff=FUZZY_CUTOFF,
+            processor=None,
+        )
+        copies = sorted(((-score, i) for _, score, u in found for i in choices.copies[u]))[:FUZZY_LIMIT]
         best: dict[int, float] = {}
-        for _, score, i in process.extract(
-            query, choices, scorer=fuzz.WRatio, limit=24, score_cutoff=40, processor=None
-        ):
-            code, weight = refs[i]
-            best[code] = max(best.get(code, 0.0), score * weight)
+        for score, i in copies:
+            code, weight = choices.refs[i]
+            best[code] = max(best.get(code, 0.0), -score * weight)
         official = self.catalogue.by_code
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], not official[kv[0]].official, kv[0]))
         return [Candidate(c, s) for c, s in ranked]

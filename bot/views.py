@@ -17,6 +17,9 @@ from bot.markup import Markup
 from bot.search import Searcher, SearchResult
 
 QUERY_ECHO = 60  # how much of an unmatched query we quote back
+# Codes listed from a replied-to message, best evidence first: a line each of at most ~270 characters,
+# so a pasted log with dozens of codes still fits in one message (Telegram refuses over 4096).
+FOUND_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -45,17 +48,22 @@ class Views:
         self.catalogue = catalogue
         self.searcher = searcher
         self.m = markup
+        self._cards: dict[tuple[int, Lang], Reply] = {}
 
     # -- screens ----------------------------------------------------------------------------------
 
     def card(self, entry: Entry, lang: Lang) -> Reply:
-        return Reply(
-            cards.caption(self.catalogue, entry, lang, self.m),
-            keyboards.card_keyboard(self.catalogue, entry, lang),
-            picture=str(entry.code),
-            code=entry.code,
-            outcome="hit",
-        )
+        """Built once per code and language (most updates are a card, and a card never changes)."""
+        reply = self._cards.get((entry.code, lang))
+        if reply is None:
+            reply = self._cards[entry.code, lang] = Reply(
+                cards.caption(self.catalogue, entry, lang, self.m),
+                keyboards.card_keyboard(self.catalogue, entry, lang),
+                picture=str(entry.code),
+                code=entry.code,
+                outcome="hit",
+            )
+        return reply
 
     def details(self, entry: Entry, lang: Lang) -> Reply:
         return Reply(
@@ -137,7 +145,7 @@ class Views:
 
     def found_in_message(self, text: str, lang: Lang) -> Reply:
         """For `/code` sent as a reply: explain the codes in the replied-to message."""
-        codes = self.searcher.codes_in_text(text)
+        codes = self.searcher.codes_in_text(text)[:FOUND_LIMIT]
         if not codes:
             result = self.searcher.search(text)
             if result.kind in ("hit", "choices"):
