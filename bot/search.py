@@ -28,6 +28,12 @@ HIT_MARGIN = 6.0
 NEAR_SCORE = 50.0
 MAX_CHOICES = 5
 FUZZY_LIMIT = 24
+WORD_SCORE = 75.0  # a query word and a catalogue word this alike are the same word with a typo
+MAX_QUERY_WORDS = 8
+# Words too common to tell codes apart; they would only make every text a candidate.
+_STOPWORDS = frozenset(
+    ("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in", "is", "it"),
+) | frozenset(("its", "my", "of", "on", "or", "our", "the", "this", "to", "was", "we", "with", "you", "your"))
 # Weighted scores below NEAR_SCORE are never shown (see _fuzzy), and weights are at most 1, so lower raw
 # scores need not be ranked at all.
 FUZZY_CUTOFF = NEAR_SCORE - 1  # a margin: WRatio may drop a score a hair above its cutoff
@@ -118,6 +124,11 @@ class _Choices:
     copies: list[tuple[int, ...]]
     haystack: str
     starts: list[int]
+    # For choosing which texts are worth scoring: every word (Latin) and character (CJK) of the
+    # unique texts, with the unique texts that hold it.
+    vocabulary: list[str]
+    by_word: dict[str, tuple[int, ...]]
+    by_char: dict[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, texts: list[str], refs: list[tuple[int, float]]) -> _Choices:
@@ -128,9 +139,47 @@ class _Choices:
         for text in texts:
             starts.append(at)
             at += len(text) + 1
+        unique = list(positions)
+        by_word: dict[str, set[int]] = {}
+        by_char: dict[str, set[int]] = {}
+        for u, text in enumerate(unique):
+            for word in text.split():
+                by_word.setdefault(word, set()).add(u)
+            for char in _CJK.findall(text):
+                by_char.setdefault(char, set()).add(u)
         return cls(
-            texts, refs, list(positions), [tuple(p) for p in positions.values()], "\0".join(texts), starts
+            texts,
+            refs,
+            unique,
+            [tuple(p) for p in positions.values()],
+            "\0".join(texts),
+            starts,
+            sorted(by_word),
+            {w: tuple(sorted(us)) for w, us in by_word.items()},
+            {c: tuple(sorted(us)) for c, us in by_char.items()},
         )
+
+    def candidates(self, query: str) -> list[int]:
+        """The unique texts worth scoring in full: those sharing a word, give or take a typo, or a Chinese
+        character with the query, and those close to it as a whole. WRatio on all of them would cost
+        ~0.6 ms a lookup; this keeps the same best answers at a fraction of the cost."""
+        found: set[int] = set()
+        for char in set(_CJK.findall(query)):
+            found.update(self.by_char.get(char, ()))
+        words = [w for w in _CJK.sub(" ", query).split() if len(w) >= 2 and w not in _STOPWORDS]
+        words = words[:MAX_QUERY_WORDS]
+        if 1 < len(words) <= 3:
+            words.append("".join(words))  # "wi fi" is also "wifi"
+        for word in words:
+            for similar, _, _ in process.extract(
+                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_SCORE, limit=None
+            ):
+                found.update(self.by_word[similar])
+        for _, _, u in process.extract(
+            query, self.unique, scorer=fuzz.QRatio, score_cutoff=CHOICE_SCORE, limit=MAX_CHOICES * 2
+        ):
+            found.add(u)
+        return sorted(found)
 
     def containing(self, needle: str) -> Iterator[int]:
         """Positions of the texts that contain `needle`, in order: `needle in text` for all, in C."""
@@ -300,17 +349,18 @@ class Searcher:
     def _fuzzy_ranked(self, query: str) -> list[Candidate]:
         """Every code whose names or keywords resemble the query, best first (rapidfuzz WRatio)."""
         choices = self._cjk if _CJK.search(query) else self._latin
+        subset = choices.candidates(query)
         # Each distinct text is scored once; its copies are then ranked as process.extract ranks a list
         # (score, then position) and cut to the same limit, so the result is as if all were scored.
         found = process.extract(
             query,
-            choices.unique,
+            [choices.unique[u] for u in subset],
             scorer=fuzz.WRatio,
             limit=FUZZY_LIMIT,
             score_cutoff=FUZZY_CUTOFF,
             processor=None,
         )
-        copies = sorted(((-score, i) for _, score, u in found for i in choices.copies[u]))[:FUZZY_LIMIT]
+        copies = sorted((-score, i) for _, score, k in found for i in choices.copies[subset[k]])[:FUZZY_LIMIT]
         best: dict[int, float] = {}
         for score, i in copies:
             code, weight = choices.refs[i]
