@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
 FORMAT = 1
+_TEMP_PREFIX, _TEMP_SUFFIX = ".state-", ".tmp"
 
 
 class State:
@@ -32,6 +33,7 @@ class State:
         self.writable = True
         self._lock = threading.Lock()
         self._load()
+        self._remove_leftovers()
 
     def _load(self) -> None:
         try:
@@ -52,6 +54,14 @@ class State:
             self.languages = {
                 int(k): v for k, v in languages.items() if k.lstrip("-").isdigit() and v in ("en", "zh")
             }
+
+    def _remove_leftovers(self) -> None:
+        """Temporary files of writes a crash interrupted: never valid state, only clutter."""
+        try:
+            for leftover in self.path.parent.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+                leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # -- file ids ---------------------------------------------------------------------------------
 
@@ -92,7 +102,7 @@ class State:
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.path.parent)
+                fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=self.path.parent)
                 try:
                     with os.fdopen(fd, "wb") as fh:
                         fh.write(data)

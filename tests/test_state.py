@@ -64,3 +64,11 @@ def test_an_unwritable_location_keeps_state_in_memory(tmp_path, caplog):
     assert state.file_id("k") == "v" and state.language(1) == "zh"
     assert not state.writable
     assert caplog.text.count("in memory only") == 1
+
+
+def test_leftovers_of_an_interrupted_write_are_removed_at_start(tmp_path):
+    State(tmp_path).remember_file_id("k", "v")
+    (tmp_path / ".state-abc123.tmp").write_text('{"format": 1, "file_i')
+    state = State(tmp_path)
+    assert state.file_id("k") == "v"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STATE_FILE]
