@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from bot.catalogue import Lang
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 STATE_FILE = "state.json"
 FORMAT = 1
 _TEMP_PREFIX, _TEMP_SUFFIX = ".state-", ".tmp"
+_LEFTOVER_AGE = 60  # seconds
 
 
 class State:
@@ -56,10 +58,15 @@ class State:
             }
 
     def _remove_leftovers(self) -> None:
-        """Temporary files of writes a crash interrupted: never valid state, only clutter."""
+        """Temporary files of writes a crash interrupted: never valid state, only clutter.
+
+        Only old ones: a fresh one may be another process's write in progress on a shared folder.
+        """
+        cutoff = time.time() - _LEFTOVER_AGE
         try:
             for leftover in self.path.parent.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
-                leftover.unlink(missing_ok=True)
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink(missing_ok=True)
         except OSError:
             pass
 

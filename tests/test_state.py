@@ -68,7 +68,10 @@ def test_an_unwritable_location_keeps_state_in_memory(tmp_path, caplog):
 
 def test_leftovers_of_an_interrupted_write_are_removed_at_start(tmp_path):
     State(tmp_path).remember_file_id("k", "v")
-    (tmp_path / ".state-abc123.tmp").write_text('{"format": 1, "file_i')
+    old, fresh = tmp_path / ".state-abc123.tmp", tmp_path / ".state-def456.tmp"
+    old.write_text('{"format": 1, "file_i')
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    fresh.write_text("{")  # perhaps another process's write in progress: left alone
     state = State(tmp_path)
     assert state.file_id("k") == "v"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [STATE_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, STATE_FILE]
