@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fake_telegram import DEFAULT_USER_ID, Call, FakeTelegram
+from fake_telegram import Call, FakeTelegram
 
 from bot.application import build_application
 from bot.runner import serve
@@ -135,7 +135,3 @@ class RunningBot:
         """The bot's calls after `update` (not polling), once it had time to answer: [] is silence."""
         await asyncio.sleep(wait)
         return [c for c in self.fake.calls[update["_mark"] :] if c.method != "getUpdates"]
-
-
-def user_id() -> int:
-    return DEFAULT_USER_ID
