@@ -43,7 +43,7 @@ CJK_OF = {"code": "cjk-bold", "bold": "cjk-bold", "regular": "cjk-regular"}
 FOOTERS = {
     "standard": "IANA registered · 标准状态码",
     "temporary": "IANA temporary · 临时注册",
-    "unused": "Unused · 已停用",
+    "unused": "Unused · 未使用",
     "unofficial": "Unofficial · 非标准",
 }
 
