@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
 import signal
+import threading
 
 from prometheus_client import start_http_server
 from telegram import Update
@@ -39,9 +40,10 @@ async def serve(
 ) -> int:
     """Start, serve until `stop` is set (or a signal arrives), then shut down cleanly."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
+    # asyncio can only take signals in the main thread of a POSIX process (tests run serve() elsewhere).
+    if os.name == "posix" and threading.current_thread() is threading.main_thread():
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     services: Services = app.bot_data["services"]
     metrics_server = None
