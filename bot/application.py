@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
@@ -23,7 +21,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import handlers, inline
 from bot.catalogue import Catalogue, load_catalogue
@@ -32,6 +29,7 @@ from bot.i18n import load_strings, t
 from bot.illustrations import Illustrations
 from bot.markup import HTML
 from bot.metrics import Metrics
+from bot.requests import ApiRequest, UpdatesRequest
 from bot.search import Searcher
 from bot.services import Services
 from bot.settings import Settings, SettingsError
@@ -42,28 +40,6 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "code", "browse", "random", "lang", "help", "about")
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits on Telegram's side
-
-
-class CountingRequest(HTTPXRequest):
-    """HTTPXRequest that counts failed Bot API calls by method, for the metrics endpoint."""
-
-    def __init__(self, metrics: Metrics, on_ok: Callable[[], None] | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._metrics = metrics
-        self._on_ok = on_ok
-
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]  # never the whole URL: it holds the token
-        try:
-            code, payload = await super().do_request(url, method, *args, **kwargs)
-        except TelegramError:
-            self._metrics.api_errors.labels(api_method).inc()
-            raise
-        if code >= 400:
-            self._metrics.api_errors.labels(api_method).inc()
-        elif self._on_ok is not None:
-            self._on_ok()
-        return code, payload
 
 
 def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Services:
@@ -92,12 +68,12 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
         raise SettingsError("Invalid setting TELEGRAM_BOT_TOKEN: not set")
     services = build_services(settings, catalogue)
     proxy = settings.telegram_proxy
-    request = CountingRequest(
+    request = ApiRequest(
         services.metrics, connection_pool_size=32, proxy=proxy, connect_timeout=10, read_timeout=15
     )
-    updates_request = CountingRequest(
+    updates_request = UpdatesRequest(
         services.metrics,
-        on_ok=services.beat,  # each answered getUpdates proves polling is alive
+        on_answer=services.beat,  # each answered getUpdates proves polling is alive
         proxy=proxy,
         connect_timeout=10,
         read_timeout=POLL_TIMEOUT + 10,

@@ -357,3 +357,11 @@ async def test_a_button_without_a_message_gets_a_polite_answer(bot, fake, caplog
     call = await bot.ask("404")
     assert call.ok
     assert not failed_calls(fake) and not complaints(caplog)
+
+
+async def test_an_update_that_cannot_be_read_does_not_block_the_ones_after_it(bot, fake, caplog):
+    """python-telegram-bot would fetch and refuse such a batch forever; the bot skips the bad update."""
+    broken = fake.push_update({"message": {"message_id": 1, "date": 0, "chat": "nope"}})
+    call = await bot.ask("502")
+    assert call.params["caption"].startswith("<b>502 Bad Gateway</b>")
+    assert f"Skipping update {broken['update_id']}" in caplog.text
