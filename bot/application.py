@@ -80,6 +80,7 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
     )
     app = (
         ApplicationBuilder()
+        .application_class(TimedApplication)
         .token(token)
         .base_url(f"{settings.api_root}/bot")
         .base_file_url(f"{settings.api_root}/file/bot")
@@ -97,8 +98,7 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
 
 def _register(app: Application) -> None:
     """All handlers in one place. Groups run in order; ApplicationHandlerStop ends the chain."""
-    # -2: start the clock and count the update. -1: refuse chats that are not allowed.
-    app.add_handler(TypeHandler(Update, _started), group=-2)
+    # -1: refuse chats that are not allowed, before anything else.
     app.add_handler(TypeHandler(Update, handlers.only_allowed_chats), group=-1)
 
     new_messages = filters.UpdateType.MESSAGE  # edited messages are not answered twice
@@ -120,8 +120,6 @@ def _register(app: Application) -> None:
         MessageHandler(new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.other_message)
     )
 
-    # 100: after the handler, record latency and log one line.
-    app.add_handler(TypeHandler(Update, _finished), group=100)
     app.add_error_handler(_error)
 
 
@@ -133,6 +131,34 @@ async def _post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
         except TelegramError as exc:
             log.warning("Could not register the %s command menu: %s", lang, exc)
+
+
+class TimedApplication(Application):
+    """Counts, times and logs every update around all its handlers, whichever of them stops it."""
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                _record(self.bot_data["services"], update, time.perf_counter() - started)
+
+
+def _record(services: Services, update: Update, seconds: float) -> None:
+    """One INFO line per update, with the chat type and nothing personal."""
+    kind = update_kind(update)
+    chat = update.effective_chat
+    chat_type = chat.type if chat else "none"
+    services.metrics.updates.labels(kind).inc()
+    services.metrics.latency.observe(seconds)
+    log.info(
+        "handled %s in %s chat in %.1f ms",
+        kind,
+        chat_type,
+        seconds * 1000,
+        extra={"update_kind": kind, "chat_type": chat_type, "seconds": round(seconds, 4)},
+    )
 
 
 def update_kind(update: Update) -> str:
@@ -150,31 +176,6 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
-async def _started(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
-    services.metrics.updates.labels(update_kind(update)).inc()
-    context.bot_data.setdefault("clock", {})[update.update_id] = time.perf_counter()
-
-
-async def _finished(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
-    started = context.bot_data.get("clock", {}).pop(update.update_id, None)
-    if started is None:
-        return
-    seconds = time.perf_counter() - started
-    services.metrics.latency.observe(seconds)
-    chat = update.effective_chat
-    kind = update_kind(update)
-    chat_type = chat.type if chat else "none"
-    log.info(
-        "handled %s in %s chat in %.1f ms",
-        kind,
-        chat_type,
-        seconds * 1000,
-        extra={"update_kind": kind, "chat_type": chat_type, "seconds": round(seconds, 4)},
-    )
-
-
 async def _error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log every failure; Telegram's passing troubles never stop the bot."""
     error = context.error
@@ -182,8 +183,6 @@ async def _error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("Telegram is unreachable or busy: %s", error)
     else:
         log.error("Update failed", exc_info=error)
-    if isinstance(update, Update):
-        context.bot_data.get("clock", {}).pop(update.update_id, None)
-        if update.callback_query is not None:
-            with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
+    if isinstance(update, Update) and update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()

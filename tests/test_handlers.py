@@ -171,3 +171,13 @@ async def test_allowed_chats_refuse_others_politely(start_bot):
     assert call.method == "sendPhoto"
     refused = await bot.ask("404", chat_id=999, user_id=999)
     assert refused.method == "sendMessage" and "private" in refused.params["text"]
+
+
+async def test_refused_updates_are_still_counted_and_timed(start_bot):
+    bot = await start_bot(bot_allowed_chats=frozenset({DEFAULT_USER_ID}))
+    await bot.ask("404")
+    await bot.ask("404", chat_id=999, user_id=999)
+    await asyncio.sleep(0.1)
+    metrics = bot.services.metrics
+    assert metrics.updates.labels("message")._value.get() == 2
+    assert metrics.latency._sum.get() > 0
