@@ -40,11 +40,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_telegram import FakeTelegram  # noqa: E402
 
-from bot.catalogue import load_catalogue  # noqa: E402
-from bot.delivery import markup  # noqa: E402
-from bot.markup import HTML  # noqa: E402
-from bot.search import Searcher  # noqa: E402
-from bot.views import Views  # noqa: E402
+from bot.adapter.delivery import markup  # noqa: E402
+from bot.core.catalogue import load_catalogue  # noqa: E402
+from bot.core.markup import HTML  # noqa: E402
+from bot.core.search import Searcher  # noqa: E402
+from bot.screens.views import Views  # noqa: E402
 
 # -- targets ------------------------------------------------------------------------------------------
 

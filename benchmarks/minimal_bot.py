@@ -5,7 +5,7 @@ fixed caption and keyboard that the driver precomputed (the real bot's 404 card)
 So Telegram's side of the work (encoding the request, parsing the returned Message) is the same size
 as the real bot's, and what the real bot spends beyond this is its own logic.
 
-It is built with the same options as `bot.application.build_application` where they cost anything per
+It is built with the same options as `bot.adapter.application.build_application` where they cost anything per
 update: HTTPXRequest with the same pool and timeouts, AIORateLimiter(max_retries=3),
 concurrent_updates(16), long polling with the same timeout and allowed_updates.
 
@@ -25,7 +25,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-POLL_TIMEOUT = 30  # as bot.application.POLL_TIMEOUT
+POLL_TIMEOUT = 30  # as bot.adapter.application.POLL_TIMEOUT
 
 
 def main(reply_path: str, photo_path: str) -> None:

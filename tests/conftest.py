@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalogue import Catalogue, load_catalogue
-from bot.markup import HTML, PLAIN
-from bot.search import Searcher
-from bot.views import Views
+from bot.core.catalogue import Catalogue, load_catalogue
+from bot.core.markup import HTML, PLAIN
+from bot.core.search import Searcher
+from bot.screens.views import Views
 
 
 @pytest.fixture(scope="session")

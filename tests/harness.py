@@ -14,9 +14,9 @@ from typing import Any
 
 from fake_telegram import Call, FakeTelegram
 
-from bot.application import build_application
-from bot.runner import serve
-from bot.settings import Settings, load_settings
+from bot.adapter.application import build_application
+from bot.ops.runner import serve
+from bot.ops.settings import Settings, load_settings
 
 REPLIES = ("sendPhoto", "sendMessage")
 WEBHOOK_URL = "https://bot.example.com/telegram-hook"

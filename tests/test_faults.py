@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from fake_telegram import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeTelegram
 
-from bot import callbacks
-from bot.state import FORMAT, STATE_FILE, State
+from bot.ops.state import FORMAT, STATE_FILE, State
+from bot.screens import callbacks
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP = {"id": DEFAULT_SUPERGROUP_ID, "type": "supergroup", "title": "Test Group"}
@@ -171,7 +171,7 @@ def test_sigterm_stops_the_bot_with_exit_0_and_its_state_saved(fake, tmp_path):
 HAMMER = """
 import sys
 from pathlib import Path
-from bot.state import State
+from bot.ops.state import State
 state = State(Path(sys.argv[1]))
 i = len(state.file_ids)
 print("ready", flush=True)

@@ -15,14 +15,14 @@ from fake_telegram import parse_html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.callbacks import Action
-from bot.cards import CAPTION_LIMIT, TEXT_LIMIT
-from bot.catalogue import load_catalogue
-from bot.delivery import markup
-from bot.handlers import without_mention
-from bot.markup import HTML, visible_length
-from bot.views import QUERY_ECHO, Reply, Views
+from bot.adapter.delivery import markup
+from bot.adapter.handlers import without_mention
+from bot.core.catalogue import load_catalogue
+from bot.core.markup import HTML, visible_length
+from bot.screens import callbacks
+from bot.screens.callbacks import Action
+from bot.screens.cards import CAPTION_LIMIT, TEXT_LIMIT
+from bot.screens.views import QUERY_ECHO, Reply, Views
 
 FAST = settings(max_examples=200, deadline=None)
 LANGS = st.sampled_from(["en", "zh"])

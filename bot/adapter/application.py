@@ -1,0 +1,188 @@
+"""The one factory: `build_application(settings)` makes the configured Application for `python -m bot`,
+for the end-to-end tests and for the benchmark alike."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from telegram import BotCommand, Update
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.adapter import handlers, inline
+from bot.adapter.delivery import Delivery
+from bot.adapter.requests import ApiRequest, UpdatesRequest
+from bot.adapter.services import Services
+from bot.art.illustrations import Illustrations
+from bot.core.catalogue import Catalogue, load_catalogue
+from bot.core.i18n import load_strings, t
+from bot.core.markup import HTML
+from bot.core.search import Searcher
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings, SettingsError
+from bot.ops.state import State
+from bot.screens.views import Views
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "code", "browse", "random", "lang", "help", "about")
+POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits on Telegram's side
+
+
+def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Services:
+    """Load and index everything once, before the first update."""
+    catalogue = catalogue or load_catalogue()
+    load_strings()
+    searcher = Searcher(catalogue)
+    state = State(settings.bot_state_dir)
+    illustrations = Illustrations(catalogue.codes, settings.bot_illustrations_dir)
+    return Services(
+        settings=settings,
+        catalogue=catalogue,
+        searcher=searcher,
+        views=Views(catalogue, searcher, HTML),
+        state=state,
+        illustrations=illustrations,
+        delivery=Delivery(state, illustrations),
+        metrics=Metrics(),
+    )
+
+
+def build_application(settings: Settings, *, catalogue: Catalogue | None = None) -> Application:
+    """The configured Application: API root, proxy, rate limiter, handlers, services."""
+    token = settings.token
+    if not token:
+        raise SettingsError("Invalid setting TELEGRAM_BOT_TOKEN: not set")
+    services = build_services(settings, catalogue)
+    proxy = settings.telegram_proxy
+    request = ApiRequest(
+        services.metrics, connection_pool_size=32, proxy=proxy, connect_timeout=10, read_timeout=15
+    )
+    updates_request = UpdatesRequest(
+        services.metrics,
+        on_answer=services.beat,  # each answered getUpdates proves polling is alive
+        proxy=proxy,
+        connect_timeout=10,
+        read_timeout=POLL_TIMEOUT + 10,
+    )
+    app = (
+        ApplicationBuilder()
+        .application_class(TimedApplication)
+        .token(token)
+        .base_url(f"{settings.api_root}/bot")
+        .base_file_url(f"{settings.api_root}/file/bot")
+        .request(request)
+        .get_updates_request(updates_request)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(16)
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data["services"] = services
+    _register(app)
+    return app
+
+
+def _register(app: Application) -> None:
+    """All handlers in one place. Groups run in order; ApplicationHandlerStop ends the chain."""
+    # -1: refuse chats that are not allowed, before anything else.
+    app.add_handler(TypeHandler(Update, handlers.only_allowed_chats), group=-1)
+
+    new_messages = filters.UpdateType.MESSAGE  # edited messages are not answered twice
+    app.add_handler(CommandHandler("start", handlers.start, filters=new_messages))
+    app.add_handler(CommandHandler("help", handlers.help_command, filters=new_messages))
+    app.add_handler(CommandHandler("code", handlers.code, filters=new_messages))
+    app.add_handler(CommandHandler("browse", handlers.browse, filters=new_messages))
+    app.add_handler(CommandHandler("random", handlers.random_command, filters=new_messages))
+    app.add_handler(CommandHandler("lang", handlers.lang_command, filters=new_messages))
+    app.add_handler(CommandHandler("about", handlers.about, filters=new_messages))
+    app.add_handler(CallbackQueryHandler(handlers.button))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
+    # `/404` in a private chat reads as a lookup; unknown commands in groups may belong to other bots.
+    app.add_handler(
+        MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.COMMAND, handlers.private_command)
+    )
+    app.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, handlers.text_message))
+    app.add_handler(
+        MessageHandler(new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.other_message)
+    )
+
+    app.add_error_handler(_error)
+
+
+async def _post_init(app: Application) -> None:
+    """Register the command menu in both languages; a failure here must not stop the bot."""
+    for lang in ("en", "zh"):
+        commands = [BotCommand(c, t(f"cmd_{c}", lang)) for c in COMMANDS]
+        try:
+            await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+        except TelegramError as exc:
+            log.warning("Could not register the %s command menu: %s", lang, exc)
+
+
+class TimedApplication(Application):
+    """Counts, times and logs every update around all its handlers, whichever of them stops it."""
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                _record(self.bot_data["services"], update, time.perf_counter() - started)
+
+
+def _record(services: Services, update: Update, seconds: float) -> None:
+    """One INFO line per update, with the chat type and nothing personal."""
+    kind = update_kind(update)
+    chat = update.effective_chat
+    chat_type = chat.type if chat else "none"
+    services.metrics.updates.labels(kind).inc()
+    services.metrics.latency.observe(seconds)
+    log.info(
+        "handled %s in %s chat in %.1f ms",
+        kind,
+        chat_type,
+        seconds * 1000,
+        extra={"update_kind": kind, "chat_type": chat_type, "seconds": round(seconds, 4)},
+    )
+
+
+def update_kind(update: Update) -> str:
+    """`message`, `callback_query`, `inline_query`…: the first field set on the update."""
+    for name in (
+        "message",
+        "callback_query",
+        "inline_query",
+        "edited_message",
+        "channel_post",
+        "my_chat_member",
+    ):
+        if getattr(update, name, None) is not None:
+            return name
+    return "other"
+
+
+async def _error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every failure; Telegram's passing troubles never stop the bot."""
+    error = context.error
+    if isinstance(error, (NetworkError, TimedOut, RetryAfter)):
+        log.warning("Telegram is unreachable or busy: %s", error)
+    else:
+        log.error("Update failed", exc_info=error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()

@@ -1,0 +1,95 @@
+"""The HTTP side of the Bot API calls: count failures for the metrics, and keep polling alive.
+
+python-telegram-bot polls again from the same offset when it cannot read a batch of updates (it logs the
+error and drops nothing), so one malformed update would be fetched and refused forever while every
+later update waits behind it. `UpdatesRequest` notices a batch answered twice for the same offset and
+replaces the updates that cannot be read by their bare ids, so polling moves past them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.request import HTTPXRequest, RequestData
+
+from bot.ops.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+_EMPTY_ANSWER = b'{"ok":true,"result":[]}'
+
+
+class ApiRequest(HTTPXRequest):
+    """HTTPXRequest that counts failed Bot API calls by method, for the metrics endpoint."""
+
+    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._metrics = metrics
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]  # never the whole URL: it holds the token
+        try:
+            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        except TelegramError:
+            self._metrics.api_errors.labels(api_method).inc()
+            raise
+        if code >= 400:
+            self._metrics.api_errors.labels(api_method).inc()
+        return code, payload
+
+
+class UpdatesRequest(ApiRequest):
+    """The getUpdates connection: a heartbeat on every answer, and no batch refused forever."""
+
+    def __init__(self, metrics: Metrics, on_answer: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(metrics, **kwargs)
+        self._on_answer = on_answer
+        self._last_offset: object = None
+        self._last_had_updates = False
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        if code != 200 or not url.endswith("/getUpdates"):
+            return code, payload
+        self._on_answer()
+        offset = request_data.parameters.get("offset") if request_data else None
+        if self._last_had_updates and offset == self._last_offset:
+            payload = readable_updates(payload)  # the same batch again: it could not be read last time
+        self._last_offset = offset
+        self._last_had_updates = payload.replace(b" ", b"") != _EMPTY_ANSWER
+        return code, payload
+
+
+def readable_updates(payload: bytes) -> bytes:
+    """The answer with every update python-telegram-bot cannot read replaced by its bare update_id."""
+    try:
+        answer = json.loads(payload)
+        updates = answer["result"]
+    except (ValueError, KeyError, TypeError):
+        return payload
+    if not isinstance(updates, list):
+        return payload
+    readable = []
+    for update in updates:
+        try:
+            Update.de_json(update, None)
+        except Exception as exc:  # whatever the parser raises, the update is unreadable
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            log.warning("Skipping update %s: it cannot be read (%s: %s)", update_id, type(exc).__name__, exc)
+            if isinstance(update_id, int):
+                readable.append({"update_id": update_id})
+        else:
+            readable.append(update)
+    if readable == updates:
+        return payload
+    answer["result"] = readable
+    return json.dumps(answer).encode()

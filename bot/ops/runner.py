@@ -1,0 +1,113 @@
+"""Runs the Application until SIGINT/SIGTERM, in polling or webhook mode, and exits 0 when asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+
+from prometheus_client import start_http_server
+from telegram import Update
+from telegram.ext import Application
+
+from bot.adapter.application import POLL_TIMEOUT, build_application
+from bot.adapter.services import Services
+from bot.ops.heartbeat import beat, heartbeat_path
+from bot.ops.logs import setup_logging
+from bot.ops.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings) -> int:
+    """The blocking entry of `python -m bot run`."""
+    secrets = [settings.token or ""]
+    if settings.webhook_secret:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    setup_logging(settings.log_level, settings.log_format, secrets)
+    app = build_application(settings)
+    return asyncio.run(serve(app, settings))
+
+
+async def serve(
+    app: Application,
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    *,
+    poll_timeout: int = POLL_TIMEOUT,
+) -> int:
+    """Start, serve until `stop` is set (or a signal arrives), then shut down cleanly."""
+    stop = stop or asyncio.Event()
+    # asyncio can only take signals in the main thread of a POSIX process (tests run serve() elsewhere).
+    if os.name == "posix" and threading.current_thread() is threading.main_thread():
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    services: Services = app.bot_data["services"]
+    metrics_server = None
+    if settings.metrics_port:
+        metrics_server, _ = start_http_server(
+            settings.metrics_port, settings.metrics_listen, registry=services.metrics.registry
+        )
+        log.info("Metrics on http://%s:%d/metrics", settings.metrics_listen, settings.metrics_port)
+    try:
+        return await _serve(app, settings, stop, services, poll_timeout)
+    finally:
+        if metrics_server is not None:  # free the port: a restart in the same process binds it again
+            metrics_server.shutdown()
+            metrics_server.server_close()
+
+
+async def _serve(
+    app: Application, settings: Settings, stop: asyncio.Event, services: Services, poll_timeout: int
+) -> int:
+    server = None
+    async with app:
+        if app.post_init is not None:  # only Application.run_* call it themselves
+            await app.post_init(app)
+        if settings.bot_mode == "webhook":
+            server = await _start_webhook(app, settings)
+        else:
+            await _start_polling(app, settings, poll_timeout)
+        await app.start()
+        log.info("Bot @%s is running (%s mode)", app.bot.username, settings.bot_mode)
+        await stop.wait()
+        log.info("Stopping")
+        if server is not None:
+            server.stop()
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        await app.stop()
+    services.state.save()
+    return 0
+
+
+async def _start_polling(app: Application, settings: Settings, poll_timeout: int) -> None:
+    path = heartbeat_path(settings)
+    beat(path)
+    services: Services = app.bot_data["services"]
+    services.heartbeat = lambda: beat(path)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, error_callback=_polling_error
+    )
+
+
+def _polling_error(error: Exception) -> None:
+    log.warning("getUpdates failed, retrying: %s", error)
+
+
+async def _start_webhook(app: Application, settings: Settings):
+    from tornado.httpserver import HTTPServer
+
+    from bot.ops.webhook import make_webhook_app
+
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    server = HTTPServer(make_webhook_app(app, settings.webhook_url, secret))
+    server.listen(settings.webhook_port, settings.webhook_listen)
+    await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    log.info("Webhook server on %s:%d", settings.webhook_listen, settings.webhook_port)
+    return server

@@ -1,0 +1,134 @@
+"""The words of a code card: the short caption under the picture and the long details text.
+
+Both are built against `Markup`, so Telegram gets HTML and the terminal plain text from the same code.
+Limits are Telegram's: 1024 characters for a caption, 4096 for a message.
+"""
+
+from __future__ import annotations
+
+from bot.core.catalogue import Catalogue, Entry, Lang, OtherMeaning
+from bot.core.i18n import t
+from bot.core.markup import Markup, visible_length
+
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+
+
+def _label(key: str, lang: Lang, m: Markup) -> str:
+    """`Retry: ` in English, `能否重试：` in Chinese (full-width colon, no space)."""
+    return m.bold(t(key, lang)) + ("：" if lang == "zh" else ": ")
+
+
+def _join(lang: Lang) -> str:
+    return "、" if lang == "zh" else ", "
+
+
+def status_line(entry: Entry, lang: Lang) -> str:
+    """`IANA registered` or `Unofficial · nginx`."""
+    label = t(f"status_{entry.status}", lang)
+    if entry.vendors:
+        label += " · " + ", ".join(entry.vendors)
+    return label
+
+
+def heading(entry: Entry, lang: Lang, m: Markup) -> str:
+    """`404 Not Found · 未找到`: the user's language first, the other after, as on the picture."""
+    own = entry.text(lang).title
+    other = entry.text("en" if lang == "zh" else "zh").title
+    line = m.bold(f"{entry.code} {own}")
+    if other != own:
+        line += " · " + m.esc(other)
+    return line
+
+
+def _class_line(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
+    cls = catalogue.status_class(entry.status_class)
+    return m.italic(f"{cls.name} {cls.title(lang)} · {status_line(entry, lang)}")
+
+
+def _also_lines(entry: Entry, lang: Lang, m: Markup) -> list[str]:
+    return [
+        f"{_label('label_also', lang, m)}{m.esc(o.vendor)} · {m.esc(o.text(lang).title)}" for o in entry.also
+    ]
+
+
+def _fit(parts: list[str], limit: int, m: Markup) -> str:
+    text = "\n\n".join(p for p in parts if p)
+    return text if visible_length(text, m) <= limit else ""
+
+
+def caption(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
+    """Code, phrase, class, description and what to do; at most 1024 characters.
+
+    Every fact on the picture is here too, so the picture is never the only place it lives.
+    """
+    text = entry.text(lang)
+    head = heading(entry, lang, m) + "\n" + _class_line(catalogue, entry, lang, m)
+    tip = f"💡 {_label('label_tip', lang, m)}{m.esc(text.tip)}"
+    also = "\n".join(_also_lines(entry, lang, m))
+    for parts in (
+        [head, m.esc(text.description), tip, also],
+        [head, m.esc(text.description), tip],
+        [head, m.esc(text.summary), tip],
+    ):
+        if fitted := _fit(parts, CAPTION_LIMIT, m):
+            return fitted
+    return _fit([head, m.esc(text.summary)], CAPTION_LIMIT, m)
+
+
+def _bullets(items: tuple[str, ...], m: Markup) -> str:
+    return "\n".join(f"• {m.esc(item)}" for item in items)
+
+
+def details(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
+    """Everything we know about a code, as one message of at most 4096 characters."""
+    text = entry.text(lang)
+    yes_no = t("yes" if entry.cacheable else "no", lang)
+    facts = [
+        f"{_label('label_retry', lang, m)}{m.esc(t(f'retry_{entry.retry}', lang))}",
+        f"{_label('label_fault', lang, m)}{m.esc(t(f'fault_{entry.fault}', lang))}",
+        f"{_label('label_cacheable', lang, m)}{yes_no}",
+    ]
+    if entry.headers:
+        facts.insert(
+            0, f"{_label('label_headers', lang, m)}" + _join(lang).join(m.code(h) for h in entry.headers)
+        )
+    if entry.former_names:
+        facts.append(f"{_label('label_former', lang, m)}{m.esc(_join(lang).join(entry.former_names))}")
+    confused = [c for c in entry.confused_with if c in catalogue]
+    if confused:
+        labels = _join(lang).join(catalogue.by_code[c].label(lang) for c in confused)
+        facts.append(f"{_label('label_confused', lang, m)}{m.esc(labels)}")
+    also = [_other_meaning(o, lang, m) for o in entry.also]
+    spec = f"{_label('label_spec', lang, m)}{m.link(entry.spec, entry.spec_url)}"
+    if entry.mdn_url:
+        spec += " · " + m.link("MDN", entry.mdn_url)
+    sections = [
+        heading(entry, lang, m) + "\n" + _class_line(catalogue, entry, lang, m),
+        m.esc(text.description),
+        f"{m.bold(t('label_causes', lang))}\n{_bullets(text.causes, m)}",
+        f"{m.bold(t('label_client_fix', lang))}\n{_bullets(text.client_fix, m)}",
+        f"{m.bold(t('label_server_fix', lang))}\n{_bullets(text.server_fix, m)}",
+        "\n".join(facts),
+        *also,
+        spec,
+    ]
+    # Drop optional sections from the end of the middle until it fits; the catalogue test keeps us far below.
+    while visible_length("\n\n".join(sections), m) > TEXT_LIMIT and len(sections) > 3:
+        del sections[-2]
+    return "\n\n".join(sections)
+
+
+def _other_meaning(other: OtherMeaning, lang: Lang, m: Markup) -> str:
+    """`Also used as (Esri ArcGIS): Token Required. …`, with Chinese punctuation in Chinese."""
+    text = other.text(lang)
+    if lang == "zh":
+        head = f"{m.bold(t('label_also', lang))}（{m.esc(other.vendor)}）：{m.bold(text.title)}。"
+    else:
+        head = f"{m.bold(t('label_also', lang))} ({m.esc(other.vendor)}): {m.bold(text.title)}. "
+    return head + m.esc(text.description)
+
+
+def one_liner(entry: Entry, lang: Lang, m: Markup) -> str:
+    """`404 Not Found: summary` for lists of several codes."""
+    return f"{m.bold(entry.label(lang))}: {m.esc(entry.text(lang).summary)}"

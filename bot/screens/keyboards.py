@@ -1,0 +1,123 @@
+"""Inline keyboards as plain data: Telegram gets InlineKeyboardMarkup from them, the console prints them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.core.catalogue import Catalogue, Entry, Lang
+from bot.core.i18n import t
+from bot.screens import callbacks
+
+PAGE_SIZE = 12  # codes per class page: six rows of two, readable on a phone
+COLUMNS = 2
+TITLE_WIDTH = 22
+
+
+@dataclass(frozen=True)
+class Button:
+    """Exactly one of callback, url or share (switch to an inline query with that text) is set."""
+
+    text: str
+    callback: str | None = None
+    url: str | None = None
+    share: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def short_title(entry: Entry, lang: Lang) -> str:
+    """`404 Not Found`, cut to fit a half-width button."""
+    title = entry.text(lang).title
+    if len(title) > TITLE_WIDTH:
+        title = title[: TITLE_WIDTH - 1].rstrip() + "…"
+    return f"{entry.code} {title}"
+
+
+def _rows(buttons: list[Button], columns: int = COLUMNS) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
+
+
+def class_button(catalogue: Catalogue, digit: int, lang: Lang) -> Button:
+    cls = catalogue.status_class(digit)
+    return Button(f"{cls.name} {cls.title(lang)}", callback=callbacks.status_class(digit))
+
+
+def home_keyboard(catalogue: Catalogue, lang: Lang) -> Keyboard:
+    """The five classes, then random."""
+    buttons = [class_button(catalogue, d, lang) for d in range(1, 6)]
+    rows = [*_rows(buttons), (Button(t("btn_random", lang), callback=callbacks.random_code()),)]
+    return tuple(rows)
+
+
+def pages(catalogue: Catalogue, digit: int) -> int:
+    return max(1, math.ceil(len(catalogue.in_class(digit)) / PAGE_SIZE))
+
+
+def class_keyboard(catalogue: Catalogue, digit: int, page: int, lang: Lang) -> Keyboard:
+    """One page of a class: a button per code, paging when they do not fit, and the way back."""
+    entries = catalogue.in_class(digit)
+    total = pages(catalogue, digit)
+    page = min(max(page, 0), total - 1)
+    chunk = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = _rows([Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in chunk])
+    if total > 1:
+        rows.append(
+            (
+                Button("◀", callback=callbacks.status_class(digit, (page - 1) % total)),
+                Button(f"{page + 1}/{total}", callback=callbacks.noop()),
+                Button("▶", callback=callbacks.status_class(digit, (page + 1) % total)),
+            )
+        )
+    rows.append((Button(t("btn_all_classes", lang), callback=callbacks.home()),))
+    return tuple(rows)
+
+
+def page_of(catalogue: Catalogue, entry: Entry) -> int:
+    """The class page a code is listed on, so "back" returns to where the user was."""
+    return catalogue.in_class(entry.status_class).index(entry) // PAGE_SIZE
+
+
+def card_keyboard(catalogue: Catalogue, entry: Entry, lang: Lang) -> Keyboard:
+    """Previous/next, back to the class, details, the spec, and share."""
+    prev, nxt = catalogue.neighbours(entry.code)
+    cls = catalogue.status_class(entry.status_class)
+    nav = (
+        Button(f"◀ {prev.code}", callback=callbacks.card(prev.code)),
+        Button(f"⤴ {cls.name}", callback=callbacks.status_class(cls.digit, page_of(catalogue, entry))),
+        Button(f"{nxt.code} ▶", callback=callbacks.card(nxt.code)),
+    )
+    info = [Button(t("btn_details", lang), callback=callbacks.details(entry.code))]
+    info.append(Button(t("btn_spec", lang), url=entry.spec_url))
+    return (nav, tuple(info), (Button(t("btn_share", lang), share=str(entry.code)),))
+
+
+def codes_keyboard(catalogue: Catalogue, codes: tuple[int, ...], lang: Lang) -> Keyboard:
+    """A pick-one list: search choices, nearest codes, codes found in a message."""
+    entries = [e for c in codes if (e := catalogue.get(c)) is not None]
+    rows = _rows([Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in entries])
+    rows.append((Button(t("btn_browse", lang), callback=callbacks.home()),))
+    return tuple(rows)
+
+
+def details_keyboard(catalogue: Catalogue, entry: Entry, lang: Lang) -> Keyboard:
+    """Under the details text: the spec and MDN links."""
+    links = [Button(t("btn_spec", lang), url=entry.spec_url)]
+    if entry.mdn_url:
+        links.append(Button(t("btn_mdn", lang), url=entry.mdn_url))
+    return (tuple(links),)
+
+
+def lang_keyboard() -> Keyboard:
+    return (
+        (Button("English", callback=callbacks.lang("en")), Button("中文", callback=callbacks.lang("zh"))),
+    )
+
+
+def inline_keyboard(entry: Entry, lang: Lang, bot_username: str | None) -> Keyboard:
+    """For cards shared through inline mode: links only, as they live in other people's chats."""
+    row = [Button(t("btn_spec", lang), url=entry.spec_url)]
+    if bot_username:
+        row.append(Button(t("btn_open_in_bot", lang), url=f"https://t.me/{bot_username}?start={entry.code}"))
+    return (tuple(row),)

@@ -1,0 +1,134 @@
+"""`python -m bot [run|console|ask|render]`: the program's entry points, each failing with one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.core.catalogue import CatalogueError, Lang, load_catalogue
+from bot.core.i18n import t
+from bot.core.markup import PLAIN
+from bot.ops.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="HTTP status codes explained, in Telegram or offline."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="run the bot on Telegram (the default)")
+    commands.add_parser("console", help="an offline chat with the bot in this terminal")
+    ask = commands.add_parser("ask", help="print the answer to one query and exit")
+    ask.add_argument("query", nargs="+", help="a code, a phrase, a status line or a log line")
+    ask.add_argument("--lang", choices=("en", "zh"), default=None, help="answer language")
+    render = commands.add_parser("render", help="regenerate the illustration cards in data/cards")
+    render.add_argument("codes", nargs="*", help="codes (404), classes (4xx) or home; default: every picture")
+    health = commands.add_parser("health", help="exit 0 when the running bot is alive (for health checks)")
+    health.add_argument("--max-age", type=float, default=120.0, help="seconds since the last sign of life")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command in (None, "run"):
+            return _run(settings)
+        if args.command == "console":
+            return _console(settings)
+        if args.command == "ask":
+            return _ask(settings, " ".join(args.query), args.lang or settings.bot_default_language)
+        if args.command == "render":
+            return _render(args.codes)
+        if args.command == "health":
+            from bot.ops.health import check
+
+            return check(settings, args.max_age)
+    except (SettingsError, CatalogueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _views(settings: Settings):
+    from bot.art.illustrations import Illustrations
+    from bot.core.search import Searcher
+    from bot.screens.views import Views
+
+    catalogue = load_catalogue()
+    views = Views(catalogue, Searcher(catalogue), PLAIN)
+    return views, Illustrations(catalogue.codes, settings.bot_illustrations_dir)
+
+
+def _console(settings: Settings) -> int:
+    from bot.terminal.console import Console, run_console
+
+    views, illustrations = _views(settings)
+    return run_console(Console(views, illustrations, settings.bot_default_language))
+
+
+def _ask(settings: Settings, query: str, lang: Lang) -> int:
+    """Print what the bot would answer; exit 1 with one line when nothing matches."""
+    from bot.screens.views import Reply
+    from bot.terminal.console import format_reply
+
+    views, illustrations = _views(settings)
+    catalogue = views.catalogue
+    reply = views.answer(query, lang)
+    if reply.outcome == "miss":
+        nearest = ", ".join(str(c) for c in _codes_in(reply)) or "-"
+        first = reply.text.split("\n", 1)[0]
+        print(f"{first} ({t('miss_nearest', lang).rstrip(':：')}: {nearest})", file=sys.stderr)
+        return 1
+    if reply.code is not None:  # a card: print everything the Details button would add
+        details = views.details(catalogue.by_code[reply.code], lang)
+        reply = Reply(details.text, reply.keyboard, reply.picture, reply.code, reply.outcome)
+    print(format_reply(reply, illustrations))
+    return 0
+
+
+def _codes_in(reply) -> list[int]:
+    from bot.screens import callbacks
+
+    codes = []
+    for row in reply.keyboard:
+        for button in row:
+            if button.callback:
+                action = callbacks.parse(button.callback)
+                if action.verb == "card" and action.code is not None:
+                    codes.append(action.code)
+    return codes
+
+
+def _render(codes: list[str]) -> int:
+    """Redraw the cards; the render extra's packages are only imported by the renderer itself."""
+    from bot.art.rendering import RenderError, render_cards
+
+    try:
+        written = render_cards(load_catalogue(), codes or None)
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} cards to {written[0].parent if written else '-'}")
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if not settings.token:
+        print(t("no_token", settings.bot_default_language), file=sys.stderr)
+        if sys.stdin.isatty():
+            print(file=sys.stderr)
+            return _console(settings)
+        return 1
+    from bot.ops.runner import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

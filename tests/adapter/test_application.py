@@ -1,0 +1,102 @@
+"""End to end: webhook mode with its secret, health routes, logging without the token."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from harness import WEBHOOK_SECRET, WEBHOOK_URL, free_port, webhook_settings
+
+from bot.ops.logs import setup_logging
+
+
+@pytest.fixture
+async def webhook_bot(start_bot):
+    port = free_port()
+    bot = await start_bot(**webhook_settings(port))
+    bot.port = port
+    return bot
+
+
+async def post(bot, update, secret):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    body = {k: v for k, v in update.items() if not k.startswith("_")}
+    async with httpx.AsyncClient() as client:
+        return await client.post(f"http://127.0.0.1:{bot.port}/telegram-hook", json=body, headers=headers)
+
+
+async def test_webhook_mode_registers_the_url_and_secret(webhook_bot, fake):
+    assert fake.webhook["url"] == WEBHOOK_URL
+    assert fake.webhook["secret_token"] == WEBHOOK_SECRET
+
+
+async def test_an_update_with_the_right_secret_is_processed(webhook_bot, fake):
+    update = webhook_bot.say("404")
+    response = await post(webhook_bot, update, WEBHOOK_SECRET)
+    assert response.status_code == 200
+    call = await webhook_bot.reply_to(update)
+    assert call.params["caption"].startswith("<b>404 Not Found</b>")
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", ""])
+async def test_an_update_without_the_right_secret_is_refused_and_not_processed(webhook_bot, fake, secret):
+    update = webhook_bot.say("500")
+    response = await post(webhook_bot, update, secret)
+    assert response.status_code == 403
+    assert await webhook_bot.silence(update) == []
+
+
+async def test_health_and_readiness_routes(webhook_bot):
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"http://127.0.0.1:{webhook_bot.port}/healthz")).status_code == 200
+        assert (await client.get(f"http://127.0.0.1:{webhook_bot.port}/readyz")).status_code == 200
+
+
+@contextlib.contextmanager
+def logged(level: str, fmt: str, secrets: list[str]) -> Iterator[io.StringIO]:
+    """The bot's own logging set-up (as `python -m bot run` does), writing into a string."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    stream = io.StringIO()
+    setup_logging(level, fmt, secrets)
+    root.handlers[0].stream = stream
+    try:
+        yield stream
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def test_the_token_never_reaches_the_log(start_bot, fake):
+    with logged("DEBUG", "text", [fake.token]) as stream:
+        logging.getLogger("httpx").setLevel(logging.DEBUG)  # even if someone turns httpx up
+        bot = await start_bot()
+        await bot.ask("404")
+        fake.fail_next("sendPhoto", status=500)
+        failed = bot.say("500")
+        await fake.wait_for("sendPhoto", lambda c: not c.ok, after=failed["_mark"])
+        await asyncio.sleep(0.2)
+        await bot.stop()
+    text = stream.getvalue()
+    assert "getUpdates" in text or "sendPhoto" in text  # the log did see the requests
+    assert fake.token not in text
+    assert fake.token.split(":", 1)[1] not in text
+
+
+async def test_json_logs_have_one_line_per_update_without_personal_data(start_bot, fake):
+    with logged("INFO", "json", [fake.token]) as stream:
+        bot = await start_bot()
+        await bot.ask("secret project codename 404", first_name="Zelda")
+        await asyncio.sleep(0.2)
+        await bot.stop()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    handled = [entry for entry in lines if entry["message"].startswith("handled message")]
+    assert handled and handled[0]["chat_type"] == "private"
+    assert "Zelda" not in stream.getvalue() and "codename" not in stream.getvalue()
