@@ -15,6 +15,7 @@ from typing import Any
 from fake_telegram import Call, FakeTelegram
 
 from bot.adapter.application import build_application
+from bot.adapter.context import services_of
 from bot.ops.runner import serve
 from bot.ops.settings import Settings, load_settings
 
@@ -62,7 +63,7 @@ class RunningBot:
 
     @property
     def services(self):
-        return self.app.bot_data["services"]
+        return services_of(self.app)
 
     async def start(self) -> RunningBot:
         self.app = build_application(self.settings)

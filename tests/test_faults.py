@@ -322,7 +322,7 @@ async def test_a_photo_with_a_status_code_caption_is_answered(bot, fake, caplog)
     message = {"message_id": 77, "date": int(time.time()), "chat": chat, "from": ALICE, "photo": photo}
     fake.push_update({"message": {**message, "caption": "what is 418?"}})
     call = await fake.wait_for("sendPhoto", after=mark)
-    assert call.params["caption"].startswith("<b>418 I'm a teapot</b>")
+    assert call.params["caption"].startswith("<b>418 (Unused)</b>")
     assert not failed_calls(fake) and not complaints(caplog)
 
 

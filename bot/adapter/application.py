@@ -15,7 +15,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -23,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.adapter import handlers, inline
+from bot.adapter.context import CONTEXT_TYPES, SERVICES_KEY, BotContext, services_of
 from bot.adapter.delivery import Delivery
 from bot.adapter.requests import ApiRequest, UpdatesRequest
 from bot.adapter.services import Services
@@ -34,11 +34,10 @@ from bot.core.search import Searcher
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings, SettingsError
 from bot.ops.state import State
-from bot.screens.views import Views
+from bot.screens.views import COMMANDS, Views
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "code", "browse", "random", "lang", "help", "about")
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits on Telegram's side
 
 
@@ -81,6 +80,7 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
     app = (
         ApplicationBuilder()
         .application_class(TimedApplication)
+        .context_types(CONTEXT_TYPES)
         .token(token)
         .base_url(f"{settings.api_root}/bot")
         .base_file_url(f"{settings.api_root}/file/bot")
@@ -91,7 +91,7 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
         .post_init(_post_init)
         .build()
     )
-    app.bot_data["services"] = services
+    app.bot_data[SERVICES_KEY] = services
     _register(app)
     return app
 
@@ -102,18 +102,13 @@ def _register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, handlers.only_allowed_chats), group=-1)
 
     new_messages = filters.UpdateType.MESSAGE  # edited messages are not answered twice
-    app.add_handler(CommandHandler("start", handlers.start, filters=new_messages))
-    app.add_handler(CommandHandler("help", handlers.help_command, filters=new_messages))
-    app.add_handler(CommandHandler("code", handlers.code, filters=new_messages))
-    app.add_handler(CommandHandler("browse", handlers.browse, filters=new_messages))
-    app.add_handler(CommandHandler("random", handlers.random_command, filters=new_messages))
-    app.add_handler(CommandHandler("lang", handlers.lang_command, filters=new_messages))
-    app.add_handler(CommandHandler("about", handlers.about, filters=new_messages))
+    # The menu commands (also `/code@BotName` in groups); Views.command routes them.
+    app.add_handler(CommandHandler(COMMANDS, handlers.command, filters=new_messages))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     # `/404` in a private chat reads as a lookup; unknown commands in groups may belong to other bots.
     app.add_handler(
-        MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.COMMAND, handlers.private_command)
+        MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.COMMAND, handlers.command)
     )
     app.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, handlers.text_message))
     app.add_handler(
@@ -142,7 +137,7 @@ class TimedApplication(Application):
             await super().process_update(update)
         finally:
             if isinstance(update, Update):
-                _record(self.bot_data["services"], update, time.perf_counter() - started)
+                _record(services_of(self), update, time.perf_counter() - started)
 
 
 def _record(services: Services, update: Update, seconds: float) -> None:
@@ -176,7 +171,7 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
-async def _error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _error(update: object, context: BotContext) -> None:
     """Log every failure; Telegram's passing troubles never stop the bot."""
     error = context.error
     if isinstance(error, (NetworkError, TimedOut, RetryAfter)):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.art.illustrations import Illustrations, Picture
+from bot.core.markup import visible_text
 from bot.ops.state import State
 from bot.screens.keyboards import Button, Keyboard
 from bot.screens.views import Reply
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # Telegram's words for "that file_id is no good here"; anything else is a real error.
 _BAD_FILE = re.compile(r"wrong file identifier|file_id|file reference|wrong remote file|FILE_", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @functools.lru_cache(maxsize=512)
@@ -58,11 +57,6 @@ def _button(b: Button) -> InlineKeyboardButton:
             ),
         )
     return InlineKeyboardButton(b.text, callback_data=b.callback)
-
-
-def plain(text_html: str) -> str:
-    """What Telegram shows for our HTML: used to tell whether an edit would change anything."""
-    return html.unescape(_TAG.sub("", text_html)).strip()
 
 
 @dataclass
@@ -145,7 +139,7 @@ class Delivery:
         keyboard = markup(reply.keyboard)
         picture = self._picture(reply)
         shown = message.caption if message.photo else message.text
-        if plain(reply.text) == (shown or "").strip() and keyboard == message.reply_markup:
+        if visible_text(reply.text).strip() == (shown or "").strip() and keyboard == message.reply_markup:
             return message  # the same screen: editing would only earn "message is not modified"
         if picture is not None and message.photo:
 

@@ -1,4 +1,8 @@
-"""Telegram handlers: each turns an update into a core call, and the reply into API calls. No logic here."""
+"""Telegram handlers: each reads an update, asks `Views` what to answer, and delivers the `Reply`.
+
+Decisions a user can see (which screen, edit or send, a language change) are made in `Views`; what is
+left here is Telegram's own business: who is addressed in a group, quoting, topics, callback answers.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,34 @@ import logging
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.adapter.services import Services
-from bot.core.catalogue import Lang
-from bot.core.i18n import language_for, t
-from bot.screens import callbacks
+from bot.adapter.context import BotContext
+from bot.core.i18n import t
+from bot.core.lang import Lang, telegram_lang
 from bot.screens.views import Reply
 
 log = logging.getLogger(__name__)
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
-
-
-def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
+def user_lang(update: Update, context: BotContext) -> Lang:
     """The user's choice from /lang, else their Telegram language, else the operator's default."""
-    s = services(context)
+    services = context.services
     user = update.effective_user
+    default = services.settings.bot_default_language
     if user is None:
-        return s.settings.bot_default_language
-    return s.state.language(user.id) or language_for(user.language_code, s.settings.bot_default_language)
+        return default
+    return services.state.language(user.id) or telegram_lang(user.language_code, default)
 
 
-async def answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, query: str | None = None
-) -> None:
+def remember_language(update: Update, context: BotContext, reply: Reply) -> None:
+    """Store the language a reply switched to, for the user who asked."""
+    user = update.effective_user
+    if reply.set_lang is not None and user is not None:
+        context.services.state.set_language(user.id, reply.set_lang)
+
+
+async def answer(update: Update, context: BotContext, reply: Reply, query: str | None = None) -> None:
     """Send `reply` into the chat of the update, quoting the asker's message.
 
     `query` is what the user typed, counted when it found nothing so the catalogue can grow.
@@ -40,20 +45,23 @@ async def answer(
     message = update.effective_message
     if message is None:
         return
-    s = services(context)
-    s.metrics.lookup(reply.outcome)
+    services = context.services
+    remember_language(update, context, reply)
+    services.metrics.lookup(reply.outcome)
     if query and reply.outcome == "miss":
-        s.metrics.missed_query(query)
+        services.metrics.missed_query(query)
     thread = message.message_thread_id if message.is_topic_message else None
-    await s.delivery.send(context.bot, message.chat_id, reply, quote=message.message_id, thread_id=thread)
+    await services.delivery.send(
+        context.bot, message.chat_id, reply, quote=message.message_id, thread_id=thread
+    )
 
 
 # -- gatekeeping ----------------------------------------------------------------------------------
 
 
-async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def only_allowed_chats(update: Update, context: BotContext) -> None:
     """With BOT_ALLOWED_CHATS set, refuse other chats politely once addressed, and stop there."""
-    allowed = services(context).settings.bot_allowed_chats
+    allowed = context.services.settings.bot_allowed_chats
     if not allowed:
         return
     chat = update.effective_chat
@@ -76,7 +84,7 @@ async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE)
     raise ApplicationHandlerStop
 
 
-def addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def addressed(message: Message, context: BotContext) -> bool:
     """In a group: a command, a mention of the bot, or a reply to one of the bot's messages."""
     bot = context.bot
     replied = message.reply_to_message
@@ -98,71 +106,28 @@ def without_mention(text: str, username: str | None) -> str:
     return " ".join(word for word in text.split() if word.casefold() != f"@{username}".casefold())
 
 
-# -- commands -------------------------------------------------------------------------------------
+# -- commands and messages ------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome with the class keyboard; `/start 404` (a deep link) opens that code's card."""
-    s = services(context)
-    lang = user_lang(update, context)
-    if context.args:
-        query = " ".join(context.args)
-        await answer(update, context, s.views.answer(query, lang), query)
-        return
-    await answer(update, context, s.views.home(lang, intro="welcome"))
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """How to ask, the commands, and group behaviour."""
-    s = services(context)
-    await answer(update, context, s.views.text("help", user_lang(update, context), bot=context.bot.username))
-
-
-async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Version, sources and the licences of the artwork and fonts."""
-    await answer(update, context, services(context).views.about(user_lang(update, context)))
-
-
-async def browse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The five class buttons."""
-    await answer(update, context, services(context).views.home(user_lang(update, context)))
-
-
-async def random_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A random card: a way to learn one code a day."""
-    await answer(update, context, services(context).views.random_card(user_lang(update, context)))
-
-
-async def code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/code 404`, `/code not found`; as a reply, explain the codes in the replied-to message."""
-    s = services(context)
-    lang = user_lang(update, context)
+async def command(update: Update, context: BotContext) -> None:
+    """Every command (`/code 404`, `/lang zh`, and `/404` in private chats): routed by `Views.command`."""
     message = update.effective_message
-    query = " ".join(context.args or ())
-    replied = message.reply_to_message if message else None
-    if not query and replied is not None and (replied.text or replied.caption):
-        await answer(update, context, s.views.found_in_message(replied.text or replied.caption or "", lang))
+    if message is None or message.text is None:
         return
-    await answer(update, context, s.views.answer(query, lang), query)
+    head, _, rest = message.text.partition(" ")
+    name = head[1:].split("@", 1)[0]
+    replied = message.reply_to_message
+    reply = context.services.views.command(
+        name,
+        rest,
+        user_lang(update, context),
+        bot_username=context.bot.username,
+        replied_text=(replied.text or replied.caption) if replied else None,
+    )
+    await answer(update, context, reply, rest.strip() or name)
 
 
-async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/lang` offers both languages; `/lang zh` picks one at once."""
-    s = services(context)
-    choice = (context.args or [""])[0].lower()[:2]
-    user = update.effective_user
-    if choice in ("en", "zh") and user is not None:
-        lang: Lang = "zh" if choice == "zh" else "en"
-        s.state.set_language(user.id, lang)
-        await answer(update, context, s.views.text("lang_set", lang))
-        return
-    await answer(update, context, s.views.lang_pick(user_lang(update, context)))
-
-
-# -- messages -------------------------------------------------------------------------------------
-
-
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: BotContext) -> None:
     """Free text: always in private chats; in groups only when the bot is addressed."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -172,63 +137,38 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if not addressed(message, context):
             return
         text = without_mention(text, context.bot.username)
-    await answer(update, context, services(context).views.answer(text, user_lang(update, context)), text)
+    await answer(update, context, context.services.views.answer(text, user_lang(update, context)), text)
 
 
-async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def other_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice… in a private chat: a hint on what to send. Ignored in groups."""
     message = update.effective_message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return
-    caption = message.caption
-    s = services(context)
+    views = context.services.views
     lang = user_lang(update, context)
-    await answer(update, context, s.views.answer(caption, lang) if caption else s.views.text("empty", lang))
+    caption = message.caption
+    await answer(update, context, views.answer(caption, lang) if caption else views.text("empty", lang))
 
 
-# -- buttons --------------------------------------------------------------------------------------
-
-
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: parse the data in one place, edit the screen in place, always answer."""
+async def button(update: Update, context: BotContext) -> None:
+    """Every inline button: `Views.press` decides; here the callback is always answered, once."""
     query = update.callback_query
     if query is None:
         return
-    s = services(context)
+    services = context.services
     lang = user_lang(update, context)
-    try:
-        action = callbacks.parse(query.data)
-    except callbacks.BadCallback:
+    reply = services.views.press(query.data, lang)
+    if reply.placement != "none" and query.message is None:  # the message is gone: nothing to show on
         await query.answer(t("stale", lang))
         return
-    if action.verb == "noop":
-        await query.answer()
+    remember_language(update, context, reply)
+    await query.answer(reply.toast)
+    message = query.message
+    if message is None or reply.placement == "none":
         return
-    if action.verb == "lang" and query.from_user is not None:
-        new: Lang = "zh" if action.lang == "zh" else "en"
-        s.state.set_language(query.from_user.id, new)
-        await query.answer(t("lang_set", new))
-        if query.message is not None:
-            await s.delivery.edit(context.bot, query.message, s.views.text("lang_set", new))
+    if reply.placement == "edit":
+        await services.delivery.edit(context.bot, message, reply)
         return
-    reply = s.views.for_action(action, lang)
-    if reply is None or query.message is None:
-        await query.answer(t("stale", lang))
-        return
-    await query.answer()
-    if action.verb == "details":
-        message = query.message
-        quote = message.message_id if isinstance(message, Message) else None
-        await s.delivery.send(context.bot, message.chat.id, reply, quote=quote)
-    else:
-        await s.delivery.edit(context.bot, query.message, reply)
-
-
-async def private_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An unknown command in a private chat: `/404` is read as 404, anything else as a search."""
-    message = update.effective_message
-    if message is None or message.text is None:
-        return
-    command, _, rest = message.text.partition(" ")
-    query = f"{command[1:].split('@', 1)[0]} {rest}".strip()
-    await answer(update, context, services(context).views.answer(query, user_lang(update, context)), query)
+    quote = message.message_id if isinstance(message, Message) else None
+    await services.delivery.send(context.bot, message.chat.id, reply, quote=quote)

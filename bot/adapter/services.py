@@ -1,4 +1,4 @@
-"""Everything the handlers share, built once per Application and kept in `bot_data["services"]`."""
+"""Everything the handlers share, built once per Application; handlers reach it as `context.services`."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ FOOTERS = {
     "standard": "IANA registered · 标准状态码",
     "temporary": "IANA temporary · 临时注册",
     "unused": "Unused · 未使用",
+    "obsoleted": "IANA obsoleted · 已废弃",
     "unofficial": "Unofficial · 非标准",
 }
 

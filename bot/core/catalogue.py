@@ -14,12 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.lang import LANGS, Lang, choose
 from bot.core.resources import DATA_DIR
 
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
+__all__ = ["LANGS", "Catalogue", "CatalogueError", "Entry", "Lang", "load_catalogue"]
 
 
 class CatalogueError(Exception):
@@ -74,7 +74,7 @@ class OtherMeaning(_Strict):
     zh: OtherText
 
     def text(self, lang: Lang) -> OtherText:
-        return self.zh if lang == "zh" else self.en
+        return choose(lang, self.en, self.zh)
 
 
 class Entry(_Strict):
@@ -82,6 +82,8 @@ class Entry(_Strict):
 
     # Vendors use numbers outside 100-599 too (LinkedIn's 999); those are always unofficial.
     code: int = Field(ge=100, le=999)
+    # Such a number has no class; the entry names the class it is browsed under (999: 4, a refusal).
+    browse_class: int | None = Field(default=None, ge=1, le=5)
     emoji: str = Field(min_length=1, max_length=12)
     status: Literal["standard", "temporary", "unused", "obsoleted", "unofficial"]
     # For IANA temporary registrations (RFC 7120): when registered and when the registration expires.
@@ -107,17 +109,30 @@ class Entry(_Strict):
 
     _check_lists = field_validator("vendors", "former_names", "aka", "headers", "constants")(_nonempty_items)
 
+    @model_validator(mode="after")
+    def _out_of_range_is_unofficial(self) -> Entry:
+        if (self.code > 599) != (self.browse_class is not None):
+            raise ValueError("browse_class is set exactly for codes above 599")
+        if self.code > 599 and self.status != "unofficial":
+            raise ValueError("codes above 599 are never registered: status must be unofficial")
+        return self
+
+    @property
+    def in_range(self) -> bool:
+        """Inside 100-599, the range RFC 9110 gives status codes."""
+        return self.code <= 599
+
     @property
     def status_class(self) -> int:
-        """The first digit: 1 to 5."""
-        return self.code // 100
+        """The first digit, 1 to 5; for a number outside the range, the class it is browsed under."""
+        return self.browse_class or self.code // 100
 
     @property
     def official(self) -> bool:
         return self.status != "unofficial"
 
     def text(self, lang: Lang) -> Text:
-        return self.zh if lang == "zh" else self.en
+        return choose(lang, self.en, self.zh)
 
     def label(self, lang: Lang = "en") -> str:
         """`404 Not Found` or `404 未找到`."""
@@ -140,10 +155,10 @@ class StatusClass(_Strict):
         return f"{self.digit}xx"
 
     def title(self, lang: Lang) -> str:
-        return self.zh_title if lang == "zh" else self.en_title
+        return choose(lang, self.en_title, self.zh_title)
 
     def meaning(self, lang: Lang) -> str:
-        return self.zh_meaning if lang == "zh" else self.en_meaning
+        return choose(lang, self.en_meaning, self.zh_meaning)
 
 
 @dataclass(frozen=True)

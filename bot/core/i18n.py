@@ -6,7 +6,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from bot.core.catalogue import LANGS, CatalogueError, Lang
+from bot.core.catalogue import CatalogueError
+from bot.core.lang import LANGS, Lang
 from bot.core.resources import DATA_DIR
 
 STRINGS_FILE = DATA_DIR / "strings.toml"
@@ -31,10 +32,3 @@ def t(key: str, lang: Lang, /, **values: object) -> str:
     """The string `key` in `lang`, with `{placeholders}` filled in."""
     text = load_strings()[key][lang]
     return text.format(**values) if values else text
-
-
-def language_for(telegram_code: str | None, default: Lang = "en") -> Lang:
-    """Telegram's language_code to ours: any Chinese variant (zh, zh-hans, zh-TW) → zh, else English."""
-    if not telegram_code:
-        return default
-    return "zh" if telegram_code.lower().startswith("zh") else "en"

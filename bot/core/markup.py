@@ -62,8 +62,13 @@ PLAIN = Plain()
 _TAG = re.compile(r"<[^>]+>")
 
 
+def visible_text(text_html: str) -> str:
+    """What Telegram shows for our HTML: the text without tags, entities decoded."""
+    return html.unescape(_TAG.sub("", text_html))
+
+
 def visible_length(text: str, markup: Markup) -> int:
     """Length as Telegram counts it: UTF-16 code units of the text after parsing the HTML."""
     if isinstance(markup, Html):
-        text = html.unescape(_TAG.sub("", text))
+        text = visible_text(text)
     return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,1 @@
+"""Operations: settings, the store, the runner (polling or webhook), health, metrics and logs."""

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.adapter.application import POLL_TIMEOUT, build_application
+from bot.adapter.context import services_of
 from bot.adapter.services import Services
 from bot.ops.heartbeat import beat, heartbeat_path
 from bot.ops.logs import setup_logging
@@ -45,7 +46,7 @@ async def serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-    services: Services = app.bot_data["services"]
+    services = services_of(app)
     metrics_server = None
     if settings.metrics_port:
         metrics_server, _ = start_http_server(
@@ -87,7 +88,7 @@ async def _serve(
 async def _start_polling(app: Application, settings: Settings, poll_timeout: int) -> None:
     path = heartbeat_path(settings)
     beat(path)
-    services: Services = app.bot_data["services"]
+    services = services_of(app)
     services.heartbeat = lambda: beat(path)
     assert app.updater is not None
     await app.updater.start_polling(

@@ -24,7 +24,7 @@ _VERBS: dict[str, Verb] = {
     "n": "noop",
 }
 _LETTERS = {verb: letter for letter, verb in _VERBS.items()}
-_CODE = re.compile(r"[1-5]\d\d")
+_CODE = re.compile(r"[1-9]\d\d")
 _PAGE = re.compile(r"\d{1,2}")
 
 

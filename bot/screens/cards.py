@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.core.catalogue import Catalogue, Entry, Lang, OtherMeaning
 from bot.core.i18n import t
+from bot.core.lang import choose
+from bot.core.lang import other as other_lang
 from bot.core.markup import Markup, visible_length
 
 CAPTION_LIMIT = 1024
@@ -16,11 +18,11 @@ TEXT_LIMIT = 4096
 
 def _label(key: str, lang: Lang, m: Markup) -> str:
     """`Retry: ` in English, `能否重试：` in Chinese (full-width colon, no space)."""
-    return m.bold(t(key, lang)) + ("：" if lang == "zh" else ": ")
+    return m.bold(t(key, lang)) + choose(lang, ": ", "：")
 
 
 def _join(lang: Lang) -> str:
-    return "、" if lang == "zh" else ", "
+    return choose(lang, ", ", "、")
 
 
 def status_line(entry: Entry, lang: Lang) -> str:
@@ -34,7 +36,7 @@ def status_line(entry: Entry, lang: Lang) -> str:
 def heading(entry: Entry, lang: Lang, m: Markup) -> str:
     """`404 Not Found · 未找到`: the user's language first, the other after, as on the picture."""
     own = entry.text(lang).title
-    other = entry.text("en" if lang == "zh" else "zh").title
+    other = entry.text(other_lang(lang)).title
     line = m.bold(f"{entry.code} {own}")
     if other != own:
         line += " · " + m.esc(other)
@@ -42,6 +44,8 @@ def heading(entry: Entry, lang: Lang, m: Markup) -> str:
 
 
 def _class_line(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
+    if not entry.in_range:
+        return m.italic(f"{t('out_of_range', lang)} · {status_line(entry, lang)}")
     cls = catalogue.status_class(entry.status_class)
     return m.italic(f"{cls.name} {cls.title(lang)} · {status_line(entry, lang)}")
 

@@ -1,19 +1,22 @@
-"""What the bot answers, as data: text, picture and keyboard, for a query, a command or a button.
+"""What the bot answers, as data, for anything a user does: a command, free text, a button, an inline query.
 
-The Telegram handlers and the offline console both call these and only differ in how they deliver the
-reply, so whatever the console shows is what a Telegram user gets.
+Every decision a user can see is made here: which screen, whether a button edits the message or sends a
+new one, when the language changes. The Telegram handlers and the offline console only deliver the
+`Reply`, so whatever the console shows is what a Telegram user gets.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from bot import __version__
-from bot.core.catalogue import Catalogue, Entry, Lang
+from bot.core.catalogue import Catalogue, Entry
 from bot.core.i18n import t
+from bot.core.lang import Lang, parse_lang
 from bot.core.markup import Markup
-from bot.core.search import Searcher, SearchResult
+from bot.core.search import POPULAR, Searcher, SearchResult
 from bot.screens import callbacks, cards, keyboards
 from bot.screens.keyboards import Keyboard
 
@@ -21,17 +24,38 @@ QUERY_ECHO = 60  # how much of an unmatched query we quote back
 # Codes listed from a replied-to message, best evidence first: a line each of at most ~270 characters,
 # so a pasted log with dozens of codes still fits in one message (Telegram refuses over 4096).
 FOUND_LIMIT = 10
+INLINE_LIMIT = 50  # Telegram takes at most 50 results per inline answer
+
+# What a reply is, for metrics and for `ask`'s exit code: a card, a pick list, nothing found, or a screen.
+Outcome = Literal["hit", "ambiguous", "miss", "info"]
+# Where a reply goes: a new message, in place of the message whose button was pressed, or nowhere (only
+# the button's toast).
+Placement = Literal["send", "edit", "none"]
+# The commands in the menu, in menu order; any other `/word` in a private chat is looked up.
+COMMANDS = ("start", "code", "browse", "random", "lang", "help", "about")
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message. `picture` names an illustration (`404`, `home`, `4xx`); None means a text message."""
+    """One answer. `picture` names an illustration (`404`, `home`, `4xx`); None means a text message."""
 
     text: str
     keyboard: Keyboard = ()
     picture: str | None = None
     code: int | None = None  # the code the reply is about, if one
-    outcome: str = "info"  # hit / ambiguous / miss / info: for metrics and `ask`'s exit code
+    outcome: Outcome = "info"
+    codes: tuple[int, ...] = ()  # the codes a list offers (pick lists, nearest codes)
+    set_lang: Lang | None = None  # the user chose this language: remember it (the reply is already in it)
+    placement: Placement = "send"
+    toast: str | None = None  # for a pressed button: the short notice Telegram shows
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    """The codes to offer for an inline query, best first."""
+
+    entries: tuple[Entry, ...]
+    outcome: Outcome
 
 
 def home_picture() -> str:
@@ -156,6 +180,67 @@ class Views:
             return self.card(self.catalogue.by_code[codes[0]], lang)
         return self._list(t("found_in_text", lang), codes, lang, "ambiguous")
 
+    # -- routing: the one place that reads what the user did -------------------------------------
+
+    def command(
+        self, name: str, args: str, lang: Lang, *, bot_username: str | None, replied_text: str | None = None
+    ) -> Reply:
+        """`/name args`: the menu commands, and in private chats `/404` or any other word as a lookup.
+
+        `replied_text` is the message a `/code` replies to (its codes are explained).
+        """
+        name = name.lower()
+        args = args.strip()
+        if name == "start":
+            return self.answer(args, lang) if args else self.home(lang, intro="welcome")
+        if name == "help":
+            return self.text("help", lang, bot=bot_username or "YourBot")
+        if name == "about":
+            return self.about(lang)
+        if name == "browse":
+            return self.home(lang)
+        if name == "random":
+            return self.random_card(lang)
+        if name == "lang":
+            chosen = parse_lang(args)
+            if chosen is None:
+                return self.lang_pick(lang)
+            return replace(self.text("lang_set", chosen), set_lang=chosen)
+        if name == "code" and not args and replied_text:
+            return self.found_in_message(replied_text, lang)
+        query = args if name == "code" else f"{name} {args}".strip()
+        return self.answer(query, lang)
+
+    def press(self, data: object, lang: Lang) -> Reply:
+        """A pressed inline button: parse its data here, decide where the answer goes."""
+        try:
+            action = callbacks.parse(data)
+        except callbacks.BadCallback:
+            return Reply("", placement="none", toast=t("stale", lang))
+        if action.verb == "noop":
+            return Reply("", placement="none")
+        if action.verb == "lang":
+            chosen = parse_lang(action.lang) or lang
+            notice = t("lang_set", chosen)
+            return replace(self.text("lang_set", chosen), set_lang=chosen, placement="edit", toast=notice)
+        reply = self.for_action(action, lang)
+        if reply is None:
+            return Reply("", placement="none", toast=t("stale", lang))
+        # Details come as a new message under the card, so the card itself stays in the chat.
+        return replace(reply, placement="send" if action.verb == "details" else "edit")
+
+    def inline(self, query: str) -> InlineAnswer:
+        """Best first: the match, the choices, a whole class, or the most-asked codes for an empty query."""
+        result = self.searcher.search(query)
+        if result.kind == "class" and result.status_class is not None:
+            codes = tuple(e.code for e in self.catalogue.in_class(result.status_class))
+        elif result.kind == "empty":
+            codes = tuple(c for c in POPULAR if c in self.catalogue)
+        else:
+            codes = result.codes
+        entries = tuple(self.catalogue.by_code[c] for c in codes[:INLINE_LIMIT])
+        return InlineAnswer(entries, result.outcome)
+
     def for_action(self, action: callbacks.Action, lang: Lang) -> Reply | None:
         """The screen a button leads to; None when it leads nowhere (stale code, no-op)."""
         if action.verb in ("card", "details"):
@@ -171,11 +256,12 @@ class Views:
             return self.random_card(lang)
         return None
 
-    def _list(self, intro: str, codes: tuple[int, ...], lang: Lang, outcome: str) -> Reply:
+    def _list(self, intro: str, codes: tuple[int, ...], lang: Lang, outcome: Outcome) -> Reply:
         entries = [e for c in codes if (e := self.catalogue.get(c)) is not None]
         lines = [self.m.esc(intro), *(cards.one_liner(e, lang, self.m) for e in entries)]
         return Reply(
             "\n".join(lines[:1]) + ("\n\n" + "\n".join(lines[1:]) if entries else ""),
             keyboards.codes_keyboard(self.catalogue, codes, lang),
             outcome=outcome,
+            codes=tuple(e.code for e in entries),
         )

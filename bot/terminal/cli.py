@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot import __version__
 from bot.core.catalogue import CatalogueError, Lang, load_catalogue
@@ -74,35 +75,21 @@ def _console(settings: Settings) -> int:
 
 def _ask(settings: Settings, query: str, lang: Lang) -> int:
     """Print what the bot would answer; exit 1 with one line when nothing matches."""
-    from bot.screens.views import Reply
     from bot.terminal.console import format_reply
 
     views, illustrations = _views(settings)
     catalogue = views.catalogue
     reply = views.answer(query, lang)
     if reply.outcome == "miss":
-        nearest = ", ".join(str(c) for c in _codes_in(reply)) or "-"
+        nearest = ", ".join(str(c) for c in reply.codes) or "-"
         first = reply.text.split("\n", 1)[0]
         print(f"{first} ({t('miss_nearest', lang).rstrip(':：')}: {nearest})", file=sys.stderr)
         return 1
     if reply.code is not None:  # a card: print everything the Details button would add
         details = views.details(catalogue.by_code[reply.code], lang)
-        reply = Reply(details.text, reply.keyboard, reply.picture, reply.code, reply.outcome)
+        reply = replace(reply, text=details.text)
     print(format_reply(reply, illustrations))
     return 0
-
-
-def _codes_in(reply) -> list[int]:
-    from bot.screens import callbacks
-
-    codes = []
-    for row in reply.keyboard:
-        for button in row:
-            if button.callback:
-                action = callbacks.parse(button.callback)
-                if action.verb == "card" and action.code is not None:
-                    codes.append(action.code)
-    return codes
 
 
 def _render(codes: list[str]) -> int:

@@ -7,12 +7,11 @@ path and the buttons printed. `!N` presses button N of the last reply.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from bot.core.catalogue import Catalogue, Lang
 from bot.core.i18n import t
-from bot.screens import callbacks
 from bot.screens.keyboards import Button
 from bot.screens.views import Reply, Views
 
@@ -67,47 +66,30 @@ class Console:
         return format_reply(reply, self.illustrations)
 
     def _reply(self, line: str) -> Reply:
-        views, lang = self.views, self.lang
+        """The same routing as Telegram's private chat: `!N` presses button N, `/…` is a command."""
         if line.startswith("!") and line[1:].isdigit():
-            return self._press(int(line[1:]))
-        if not line.startswith("/"):
-            return views.answer(line, lang)
-        command, _, rest = line[1:].partition(" ")
-        command = command.split("@", 1)[0].lower()
-        rest = rest.strip()
-        simple: dict[str, Callable[[], Reply]] = {
-            "help": lambda: views.text("help", lang, bot="YourBot"),
-            "about": lambda: views.about(lang),
-            "browse": lambda: views.home(lang),
-            "random": lambda: views.random_card(lang),
-        }
-        if command in simple:
-            return simple[command]()
-        if command == "start":
-            return views.answer(rest, lang) if rest else views.home(lang, intro="welcome")
-        if command == "code":
-            return views.answer(rest, lang)
-        if command == "lang":
-            if rest[:2] in ("en", "zh"):
-                self.lang = "zh" if rest[:2] == "zh" else "en"
-                return views.text("lang_set", self.lang)
-            return views.lang_pick(lang)
-        return views.answer(f"{command} {rest}".strip(), lang)
+            reply = self._press(int(line[1:]))
+        elif line.startswith("/"):
+            head, _, rest = line.partition(" ")
+            reply = self.views.command(head[1:].split("@", 1)[0], rest, self.lang, bot_username=None)
+        else:
+            reply = self.views.answer(line, self.lang)
+        if reply.set_lang is not None:
+            self.lang = reply.set_lang
+        return reply
 
     def _press(self, number: int) -> Reply:
         if not 1 <= number <= len(self.buttons):
             return self.views.text("stale", self.lang)
         button = self.buttons[number - 1]
-        if button.share is not None:
+        if button.share is not None:  # Share opens inline mode: show what `@bot 404` would offer first
             return self.views.answer(button.share, self.lang)
-        if button.callback is None:
-            return Reply(button.url or "")
-        action = callbacks.parse(button.callback)
-        if action.verb == "lang" and action.lang in ("en", "zh"):
-            self.lang = "zh" if action.lang == "zh" else "en"
-            return self.views.text("lang_set", self.lang)
-        reply = self.views.for_action(action, self.lang)
-        return reply if reply is not None else Reply(f"{self.buttons[number - 1].text}")
+        if button.url is not None:
+            return Reply(button.url)
+        reply = self.views.press(button.callback, self.lang)
+        if reply.placement == "none":
+            return Reply(reply.toast or button.text)
+        return reply
 
 
 def run_console(console: Console, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> int:

@@ -89,8 +89,8 @@ async def test_nothing_found_helps_with_nearest_codes_and_browse(bot):
 
 
 async def test_an_unknown_code(bot):
-    call = await bot.ask("999")
-    assert "999 is not a status code" in call.params["text"]
+    call = await bot.ask("777")
+    assert "777 is not a status code" in call.params["text"]
     assert len(callback_data(call)) >= 3
 
 
@@ -110,7 +110,7 @@ async def test_help_about_random(bot):
 
 async def test_a_slash_code_in_private_reads_as_a_lookup(bot):
     call = await bot.ask("/418")
-    assert call.params["caption"].startswith("<b>418 I'm a teapot</b>")
+    assert call.params["caption"].startswith("<b>418 (Unused)</b>")
 
 
 async def test_lang_switches_and_is_remembered_across_restarts(fake, start_bot, tmp_path):

@@ -58,7 +58,7 @@ def test_the_common_unofficial_codes_are_present_and_labelled(catalogue):
 def test_status_matches_the_registry(catalogue):
     for entry in catalogue:
         if entry.code in IANA:
-            expected = "unused" if entry.code in (306, 418) else "standard"
+            expected = {306: "unused", 418: "unused", 510: "obsoleted"}.get(entry.code, "standard")
             assert entry.status == expected, entry.code
             assert not entry.vendors, entry.code
         elif entry.code == 104:
@@ -79,7 +79,17 @@ def test_current_rfc_9110_names_with_the_old_ones_kept(catalogue):
 
 def test_cacheable_by_default_follows_rfc_9110(catalogue):
     standard = {e.code for e in catalogue if e.code in IANA and e.cacheable}
-    assert standard == CACHEABLE
+    assert standard == CACHEABLE | {451}  # RFC 7725, Section 3: a 451 is cacheable by default too
+
+
+def test_unused_codes_follow_one_rule_and_say_what_people_call_them(catalogue):
+    assert catalogue.by_code[306].en.title == catalogue.by_code[418].en.title == "(Unused)"
+    assert "Switch Proxy" in catalogue.by_code[306].aka
+    assert "I'm a teapot" in catalogue.by_code[418].aka
+
+
+def test_every_entry_names_its_sources(catalogue):
+    assert [e.code for e in catalogue if not e.sources] == []
 
 
 def test_every_link_is_well_formed(catalogue):

@@ -35,7 +35,7 @@ def test_the_format_is_versioned_and_compact():
 
 @pytest.mark.parametrize(
     "data",
-    ["", "0|c|404", "2|c|404", "1|c|4040", "1|c|abc", "1|c|999", "1|z", "1|k|6|0", "1|k|4", "1|l|fr", "1|h|x",
+    ["", "0|c|404", "2|c|404", "1|c|4040", "1|c|abc", "1|c|099", "1|z", "1|k|6|0", "1|k|4", "1|l|fr", "1|h|x",
      "1|k|4|100", "x" * 65, None, 42, "1|c|404|extra", "1|c|" + "٤٠٤"],
 )  # fmt: skip
 def test_stale_or_forged_data_is_refused(data):
