@@ -126,7 +126,7 @@ class Row:
 def bench_lookups(calls: int) -> list[Row]:
     """Median and p99 of single `search` calls, per kind of query; then the catalogue load."""
     catalogue = load_catalogue()
-    searcher = Searcher(catalogue)
+    searcher = Searcher.load(catalogue)
     rows = []
     for kind, (free_text, queries) in LOOKUPS.items():
         for q in queries * 20:  # warm-up
@@ -158,7 +158,7 @@ def bench_lookups(calls: int) -> list[Row]:
     loads = []
     for _ in range(7):
         start = time.perf_counter_ns()
-        Searcher(load_catalogue())
+        Searcher.load(load_catalogue())
         loads.append((time.perf_counter_ns() - start) / 1e6)
     rows.append(Row("catalogue load + index", f"median {statistics.median(loads):7.1f} ms   (7 runs)"))
     return rows
@@ -236,7 +236,7 @@ def real_bot_argv() -> list[str]:
 def minimal_bot_argv(workdir: Path) -> list[str]:
     """The minimal bot's argv, with the real bot's 404 card as its fixed reply."""
     catalogue = load_catalogue()
-    reply = Views(catalogue, Searcher(catalogue), HTML).answer("404", "en")
+    reply = Views(catalogue, Searcher.load(catalogue), HTML).answer("404", "en")
     keyboard = markup(reply.keyboard)
     assert keyboard is not None
     reply_path = workdir / "reply.json"

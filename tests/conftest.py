@@ -17,7 +17,7 @@ def catalogue() -> Catalogue:
 
 @pytest.fixture(scope="session")
 def searcher(catalogue: Catalogue) -> Searcher:
-    return Searcher(catalogue)
+    return Searcher.load(catalogue)
 
 
 @pytest.fixture(scope="session")

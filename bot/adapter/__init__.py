@@ -1,2 +1,3 @@
-"""The Telegram adapter: turns updates into screen calls and screens into Bot API calls. The only package, with
-ops, that imports python-telegram-bot."""
+"""The Telegram adapter: turns updates into screen calls and screens into Bot API calls.
+
+With ops, the only package that imports python-telegram-bot."""

@@ -45,7 +45,7 @@ def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Se
     """Load and index everything once, before the first update."""
     catalogue = catalogue or load_catalogue()
     load_strings()
-    searcher = Searcher(catalogue)
+    searcher = Searcher.load(catalogue)
     state = State(settings.bot_state_dir)
     illustrations = Illustrations(catalogue.codes, settings.bot_illustrations_dir)
     return Services(

@@ -1,5 +1,6 @@
 """A typed `CallbackContext`: handlers reach the shared services as `context.services`, not through an
-untyped `bot_data` lookup (python-telegram-bot's `ContextTypes(context=...)`, see its contexttypesbot example).
+untyped `bot_data` lookup (python-telegram-bot's `ContextTypes(context=...)`, as in its contexttypesbot
+example).
 """
 
 from __future__ import annotations

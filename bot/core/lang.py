@@ -21,7 +21,7 @@ def parse_lang(word: str | None) -> Lang | None:
 
 
 def telegram_lang(language_code: str | None, default: Lang) -> Lang:
-    """Telegram's `language_code`: any Chinese variant (zh, zh-hans, zh-TW) → zh; other languages → English."""
+    """Telegram's `language_code`: any Chinese variant (zh, zh-hans, zh-TW) → zh; others → English."""
     if not language_code:
         return default
     return "zh" if language_code.lower().startswith("zh") else "en"

@@ -1,7 +1,10 @@
 """From anything a user types to a ranked answer: codes, classes, status lines, log lines, phrases, Chinese.
 
-Pure and total: `Searcher.search` never raises, whatever the input. The index is built once per
-catalogue, so a lookup only normalises the query and asks rapidfuzz.
+Evidence is weighed in tiers, strongest first: a number in a status position (a status line, a `status`
+field, a log format's status column, a number followed by its reason phrase), then a known error message
+(`data/signatures/`), then a number standing alone, then the words of the query (exact phrases, then
+rapidfuzz). Pure: no I/O after the index is built, and total by construction: every step works on a
+normalised string and returns a result.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.catalogue import Catalogue, Entry
+from bot.core.signatures import Signature, Signatures, load_signatures
 
 Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty"]
 
@@ -54,6 +58,37 @@ _STRONG_BEFORE = re.compile(
     r"|responded|got|http|状态码|状态|错误码|错误|返回)\W{0,3}$",
 )
 _STRONG_AFTER = re.compile(r"^\s*(?:client\s+error|server\s+error|error\b)")
+
+# Evidence tiers (see the module docstring): a status position beats a known message beats a lone number.
+STATUS_POSITION = 100.0
+SIGNATURE = 90.0
+LONE_NUMBER = 60.0
+# Numbers in a status position, in a normalised (lower-case) paste.
+_STATUS_POSITIONS = (
+    re.compile(r"\bhttp/\d(?:\.\d)?\"?\s+(\d{3})(?!\d)"),  # HTTP/1.1 503, "GET / HTTP/1.1" 404
+    # JSON and key=value fields: "status":415, statusCode=429, elb_status_code 502, HTTPSTATUS:403
+    re.compile(
+        r"(?:\b|_)(?:http_?)?(?:status|statuscode|status_code|status-code|response_?code|http_?code|httpstatus"
+        r"|elb_status_code|error_?code|code)[\"']?\s*[:=]\s*[\"']?(\d{3})(?!\d)"
+    ),
+    re.compile(r"(?:^|\bcode\s+|\berr!\s+)e(\d{3})\b"),  # npm's `npm ERR! code E404`, or `E429` alone
+    re.compile(r"\"\s(\d{3})\s(?:\d+|-)"),  # Common/Combined Log Format: "GET / HTTP/1.1" 404 153
+    # ALB/ELB logs: elb_status_code target_status_code received_bytes sent_bytes "request"
+    re.compile(r"(?<=\s)(\d{3})\s(?:\d{3}|-)\s\d+\s\d+\s\""),
+    re.compile(r"(?:statut|état|状态码|状态|錯誤|错误码)\s*[:：]?\s*(\d{3})(?!\d)"),
+)
+# A three-digit number standing alone. Chinese may touch it (`触发504`, `499的`); letters, digits and the
+# punctuation of ids, versions, times, paths and sizes may not (`29#29`, `*184`, `1.404`, `10:404`).
+_LONE = re.compile(
+    r"(?<![0-9a-z_.:#*/\\@$%+=-])(\d{3})(?=timeout|error|err\b|errors|status)?"
+    r"(?![0-9a-z_#%]|[.:/]\d|\s?(?:ms|bytes|kb|mb|px|秒|毫秒)\b)"
+)
+_GLUED_WORD = re.compile(r"\d{3}(?:timeout|errors?|err\b|status)")
+# Words just before a number that make it something else: a line, port, pid, worker, size or count.
+_NOT_A_STATUS_BEFORE = re.compile(
+    r"(?:\bline|\bport|\bpid|\btid|\bworker|\bconnection|\bsize|\blength|\bbytes|\bretry|\battempt|\bversion"
+    r"|\bv|\bid|\bno\.|\bdelta|\bafter|\btook|\bin|\blimit|\bmax|\bworkers?|additionally,\s+a|行|第)\W{0,2}$"
+)
 
 
 def normalise(text: str) -> str:
@@ -95,6 +130,7 @@ class SearchResult:
     status_class: int | None = None
     unknown_code: int | None = None
     from_text: bool = False  # the codes were found inside pasted text, not typed alone
+    recognised: Signature | None = None  # the known error message the answer rests on, if any
 
     @property
     def codes(self) -> tuple[int, ...]:
@@ -108,6 +144,16 @@ class SearchResult:
     @property
     def best(self) -> int | None:
         return self.candidates[0].code if self.candidates else None
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """One reason to think a paste means `code`: how strong (a tier above), where, and which message."""
+
+    code: int
+    score: float
+    at: int
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +241,7 @@ class _Choices:
 
 @dataclass
 class _Index:
+    titles: dict[str, set[int]] = field(default_factory=dict)  # reason phrases, current and former
     exact: dict[str, set[int]] = field(default_factory=dict)
     phrases: dict[int, tuple[str, ...]] = field(default_factory=dict)  # code -> titles, for log-line context
     latin: list[str] = field(default_factory=list)
@@ -225,6 +272,12 @@ def _entry_phrases(entry: Entry) -> Iterable[str]:
     yield entry.en.title
     yield entry.zh.title
     yield from entry.former_names
+    yield from entry.aka
+
+
+def _constant(text: str) -> str:
+    """`HTTPStatus.CONTENT_TOO_LARGE (Python 3.13+)` → `HTTPStatus.CONTENT_TOO_LARGE`."""
+    return text.split(" (", 1)[0]
 
 
 def _other_phrases(entry: Entry) -> Iterable[str]:
@@ -236,19 +289,22 @@ def _other_phrases(entry: Entry) -> Iterable[str]:
 class Searcher:
     """Looks things up in one catalogue. Build once; `search` is cheap and thread-safe."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, signatures: Signatures | None = None) -> None:
         self.catalogue = catalogue
+        self.signatures = signatures or Signatures(())
         index = _Index()
         for entry in catalogue:
             for phrase in _entry_phrases(entry):
                 index.add(entry.code, phrase)
+                if key := _key(phrase):
+                    index.titles.setdefault(key, set()).add(entry.code)
             # Another vendor's meaning ("Redirect" for 451) must not outrank the codes that own the word.
             for phrase in _other_phrases(entry):
                 index.add(entry.code, phrase, exact=False, weight=0.9)
             for keyword in (*entry.en.keywords, *entry.zh.keywords):
                 index.add(entry.code, keyword)
             for constant in entry.constants:
-                index.add(entry.code, constant, fuzzy=False)
+                index.add(entry.code, _constant(constant), fuzzy=False)
             index.phrases[entry.code] = tuple(
                 _words(normalise(p)) for p in (*_entry_phrases(entry), *_other_phrases(entry))
             )
@@ -256,21 +312,24 @@ class Searcher:
         self._latin = _Choices.of(index.latin, index.latin_refs)
         self._cjk = _Choices.of(index.cjk, index.cjk_refs)
 
+    @classmethod
+    def load(cls, catalogue: Catalogue) -> Searcher:
+        """The searcher the bot uses: the catalogue and the bundled signatures."""
+        return cls(catalogue, load_signatures(frozenset(catalogue.codes)))
+
     # -- public -----------------------------------------------------------------------------------
 
-    def search(self, text: object) -> SearchResult:
-        """Answer any user text. Never raises."""
-        try:
-            return self._search(text if isinstance(text, str) else str(text))
-        except Exception:  # pragma: no cover - a last guard: a lookup must never take the bot down
-            return SearchResult("miss", self._popular())
+    def search(self, text: str) -> SearchResult:
+        """Answer any user text."""
+        return self._search(text)
 
     def codes_in_text(self, text: str) -> tuple[int, ...]:
         """Catalogue codes mentioned in pasted text (log lines, tracebacks), best evidence first."""
-        try:
-            return tuple(c.code for c in self._scan(normalise(text[:MAX_SCAN]))[0])
-        except Exception:  # pragma: no cover
-            return ()
+        found = self._scan(normalise(text[:MAX_SCAN]))[0]
+        strongest: dict[int, float] = {}
+        for evidence in found:
+            strongest[evidence.code] = max(strongest.get(evidence.code, 0.0), evidence.score)
+        return tuple(sorted(strongest, key=lambda code: -strongest[code]))
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -282,14 +341,25 @@ class Searcher:
             return self._code(int(m.group(1)))
         if m := _CLASS.fullmatch(query):
             return SearchResult("class", status_class=int(m.group(1)))
+        if codes := self._index.titles.get(_key(query)):
+            # An exact reason phrase, current or former, wins outright: `Permanent Redirect` is 308.
+            return SearchResult("hit", (Candidate(self._prefer_official(codes)[0], 100.0),))
         if codes := self._index.exact.get(_key(query)):
             return self._exact(sorted(codes), query)
         found, unknown = self._scan(query)
         if found:
-            return self._ranked(found, from_text=True)
+            return self._weighed(found)
         if unknown is not None:
             return self._code(unknown)
+        if self._is_paste(query):  # a paste with no evidence: nothing credible, say so
+            return SearchResult("miss")
         return self._fuzzy(query[:MAX_FUZZY])
+
+    @staticmethod
+    def _is_paste(query: str) -> bool:
+        """Program output rather than a question: long, or several lines (normalised text has none left,
+        so count words)."""
+        return len(query) > MAX_FUZZY * 2 or len(query.split()) > 16
 
     def _code(self, code: int) -> SearchResult:
         if code in self.catalogue:
@@ -321,30 +391,75 @@ class Searcher:
             return SearchResult("hit", tuple(candidates), from_text=from_text)
         return SearchResult("choices", tuple(candidates[:MAX_CHOICES]), from_text=from_text)
 
-    def _scan(self, query: str) -> tuple[list[Candidate], int | None]:
-        """Find status codes inside free text, scored by the words around them."""
-        scores: dict[int, float] = {}
+    def _scan(self, query: str) -> tuple[list[_Evidence], int | None]:
+        """Every piece of evidence for a status code in pasted text, in order of appearance."""
+        found: list[_Evidence] = []
+        taken: set[int] = set()  # start positions of numbers already read in a status position
         unknown: int | None = None
-        for m in _NUMBER.finditer(query):
+        for pattern in _STATUS_POSITIONS:
+            for m in pattern.finditer(query):
+                code = int(m.group(1))
+                taken.add(m.start(1))
+                if code in self.catalogue:
+                    found.append(_Evidence(code, STATUS_POSITION, m.start(1)))
+                elif unknown is None and code >= 100:
+                    unknown = code
+        for hit in self.signatures.find(query):
+            signature = hit.signature
+            for rank, code in enumerate(signature.codes):
+                found.append(_Evidence(code, SIGNATURE - rank, hit.start, signature))
+        for m in _LONE.finditer(query):
+            if m.start(1) in taken:
+                continue
             code = int(m.group(1))
             before = query[max(0, m.start() - 24) : m.start()]
             after = query[m.end() : m.end() + 48]
+            if _NOT_A_STATUS_BEFORE.search(before):
+                continue
             strong = bool(_STRONG_BEFORE.search(before) or _STRONG_AFTER.search(after))
             if code not in self.catalogue:
                 if strong and unknown is None and 100 <= code <= 999:
                     unknown = code
                 continue
-            score = 60.0
-            if strong:
-                score += 25
             after_words = _words(after)
-            if any(p and after_words.startswith(p) for p in self._index.phrases[code]):
-                score += 30
-            scores[code] = max(scores.get(code, 0.0), score)
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        if len(ranked) > 1 and ranked[0][1] >= ranked[1][1] + 20:
-            ranked = ranked[:1]  # one number has clear evidence; the others are byte counts and the like
-        return [Candidate(code, score) for code, score in ranked], (unknown if not ranked else None)
+            named = any(p and after_words.startswith(p) for p in self._index.phrases[code])
+            score = STATUS_POSITION if (strong or named) else LONE_NUMBER
+            found.append(_Evidence(code, score, m.start(1)))
+        found.sort(key=lambda e: e.at)
+        return found, (unknown if not found else None)
+
+    def _weighed(self, found: list[_Evidence]) -> SearchResult:
+        """One answer from the evidence: the strongest tier decides; in it, a failure beats a success and
+        the last failure beats the first (a log's earlier lines are what went right before it broke)."""
+        top = max(e.score for e in found)
+        tier = [e for e in found if e.score >= top - 5]
+        failures = [e for e in tier if e.code >= 400]
+        tier = failures or tier
+        recognised = next((e.signature for e in reversed(tier) if e.signature is not None), None)
+        if top == SIGNATURE or (recognised is not None and top < STATUS_POSITION):
+            # A known message: its own most likely code, unless a number in the paste picks another of the
+            # codes the messages found may mean ("403 - API rate limit exceeded … TooManyRequests").
+            signature = recognised or next(e.signature for e in tier if e.signature)
+            numbers = [e.code for e in found if e.signature is None]
+            for candidate in (e for e in found if e.signature is not None):
+                if candidate.code in numbers:
+                    return SearchResult(
+                        "hit",
+                        (Candidate(candidate.code, top),),
+                        from_text=True,
+                        recognised=candidate.signature,
+                    )
+            codes = [c for c in signature.codes if c in self.catalogue]
+            kind: Kind = "hit" if len(codes) == 1 else "choices"
+            candidates = tuple(Candidate(c, top - i) for i, c in enumerate(codes))
+            return SearchResult(kind, candidates, from_text=True, recognised=signature)
+        order: list[int] = []
+        for evidence in reversed(tier):
+            if evidence.code not in order:
+                order.append(evidence.code)
+        if len(order) == 1:
+            return SearchResult("hit", (Candidate(order[0], top),), from_text=True)
+        return SearchResult("choices", tuple(Candidate(c, top) for c in order[:MAX_CHOICES]), from_text=True)
 
     def _fuzzy_ranked(self, query: str) -> list[Candidate]:
         """Every code whose names or keywords resemble the query, best first (rapidfuzz WRatio)."""

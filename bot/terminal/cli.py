@@ -62,7 +62,7 @@ def _views(settings: Settings):
     from bot.screens.views import Views
 
     catalogue = load_catalogue()
-    views = Views(catalogue, Searcher(catalogue), PLAIN)
+    views = Views(catalogue, Searcher.load(catalogue), PLAIN)
     return views, Illustrations(catalogue.codes, settings.bot_illustrations_dir)
 
 

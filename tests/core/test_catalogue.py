@@ -190,3 +190,34 @@ def test_invalid_toml_is_reported(tmp_path):
     (data / "codes" / "404.toml").write_text("code = [", "utf-8")
     with pytest.raises(CatalogueError, match=r"404\.toml: not valid TOML"):
         load_catalogue(data)
+
+
+VENDOR_CODES = {
+    430: "Shopify",
+    450: "Microsoft",
+    527: "Cloudflare",
+    529: "Anthropic",
+    540: "Shopify",
+    999: "LinkedIn",
+}
+
+
+@pytest.mark.parametrize("code", sorted(VENDOR_CODES))
+def test_vendor_codes_people_meet_have_a_card_naming_the_vendor_in_both_languages(plain_views, code):
+    for lang in ("en", "zh"):
+        reply = plain_views.answer(str(code), lang)
+        assert reply.outcome == "hit" and reply.picture == str(code)
+        assert VENDOR_CODES[code] in reply.text
+
+
+def test_vendor_meanings_on_codes_we_had(catalogue):
+    also = {code: " ".join(o.vendor for o in catalogue.by_code[code].also) for code in (308, 402, 526, 530)}
+    assert "Google" in also[308] and "Shopify" in also[402] and "Cloud Foundry" in also[526]
+    assert "Shopify" in also[530]
+    assert "Purpose Declined" in [o.en.title for o in catalogue.by_code[419].also]
+
+
+def test_registry_states_are_recorded(catalogue):
+    assert catalogue.by_code[510].status == "obsoleted"
+    temporary = catalogue.by_code[104]
+    assert temporary.status == "temporary" and temporary.registered and temporary.expires
