@@ -19,6 +19,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.catalogue import Catalogue, Entry
+from bot.core.ranking import Ranker
 from bot.core.signatures import Signature, Signatures, load_signatures
 
 Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty"]
@@ -34,6 +35,13 @@ MAX_CHOICES = 5
 FUZZY_LIMIT = 24
 WORD_SCORE = 75.0  # a query word and a catalogue word this alike are the same word with a typo
 MAX_QUERY_WORDS = 8
+# BM25 scores of a plain-words question (bot/core/ranking.py): at least this much to be offered at all,
+# this much and this far ahead of the next code to be the answer; offered codes score within a fraction
+# of the best.
+WORDS_CHOICE = 4.0
+WORDS_HIT = 7.0
+WORDS_MARGIN = 1.3
+WORDS_CLOSE = 0.7
 # Words too common to tell codes apart; they would only make every text a candidate.
 _STOPWORDS = frozenset(
     ("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in", "is", "it"),
@@ -76,14 +84,23 @@ _STATUS_POSITIONS = (
     # ALB/ELB logs: elb_status_code target_status_code received_bytes sent_bytes "request"
     re.compile(r"(?<=\s)(\d{3})\s(?:\d{3}|-)\s\d+\s\d+\s\""),
     re.compile(r"(?:statut|état|状态码|状态|錯誤|错误码)\s*[:：]?\s*(\d{3})(?!\d)"),
+    re.compile(
+        r"/(\d{3})\.html?\b"
+    ),  # error pages are named by their status: open() "/usr/share/nginx/502.html"
 )
 # A three-digit number standing alone. Chinese may touch it (`触发504`, `499的`); letters, digits and the
 # punctuation of ids, versions, times, paths and sizes may not (`29#29`, `*184`, `1.404`, `10:404`).
 _LONE = re.compile(
-    r"(?<![0-9a-z_.:#*/\\@$%+=-])(\d{3})(?=timeout|error|err\b|errors|status)?"
-    r"(?![0-9a-z_#%]|[.:/]\d|\s?(?:ms|bytes|kb|mb|px|秒|毫秒)\b)"
+    r"(?<![0-9a-z_.:#*/\\@$%+=-])(\d{3})"
+    r"(?:(?=timeout|errors?\b|err\b|status)|(?![0-9a-z_#%]|[.:/]\d|\s?(?:ms|bytes|kb|mb|px|秒|毫秒)\b))"
 )
-_GLUED_WORD = re.compile(r"\d{3}(?:timeout|errors?|err\b|status)")
+# Chinese written against Latin letters or digits (`报NoSuchKey，`, `触发504`): a space between them lets
+# word boundaries work as they do in English.
+_CJK_LATIN = re.compile(
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3400-\u9fff\uf900-\ufaff])"
+)
+# A reason phrase in a field of its own: Maven's `ReasonPhrase:Unauthorized`, `reason phrase: Not Found`.
+_REASON_FIELD = re.compile(r"\breason[ _-]?phrase\s*[:=]\s*([a-z][a-z' -]{2,40}?)\s*(?:[.,;)(\]]|$|->)")
 # Words just before a number that make it something else: a line, port, pid, worker, size or count.
 _NOT_A_STATUS_BEFORE = re.compile(
     r"(?:\bline|\bport|\bpid|\btid|\bworker|\bconnection|\bsize|\blength|\bbytes|\bretry|\battempt|\bversion"
@@ -309,6 +326,7 @@ class Searcher:
                 _words(normalise(p)) for p in (*_entry_phrases(entry), *_other_phrases(entry))
             )
         self._index = index
+        self._ranker = Ranker(catalogue)
         self._latin = _Choices.of(index.latin, index.latin_refs)
         self._cjk = _Choices.of(index.cjk, index.cjk_refs)
 
@@ -393,6 +411,7 @@ class Searcher:
 
     def _scan(self, query: str) -> tuple[list[_Evidence], int | None]:
         """Every piece of evidence for a status code in pasted text, in order of appearance."""
+        query = _CJK_LATIN.sub(" ", query)
         found: list[_Evidence] = []
         taken: set[int] = set()  # start positions of numbers already read in a status position
         unknown: int | None = None
@@ -404,6 +423,9 @@ class Searcher:
                     found.append(_Evidence(code, STATUS_POSITION, m.start(1)))
                 elif unknown is None and code >= 100:
                     unknown = code
+        for m in _REASON_FIELD.finditer(query):
+            if codes := self._index.titles.get(_key(m.group(1))):
+                found.append(_Evidence(self._prefer_official(codes)[0], STATUS_POSITION, m.start(1)))
         for hit in self.signatures.find(query):
             signature = hit.signature
             for rank, code in enumerate(signature.codes):
@@ -435,7 +457,9 @@ class Searcher:
         tier = [e for e in found if e.score >= top - 5]
         failures = [e for e in tier if e.code >= 400]
         tier = failures or tier
-        recognised = next((e.signature for e in reversed(tier) if e.signature is not None), None)
+        # Of several messages, the most specific (fewest codes), then the latest, is what the paste is about.
+        messages = [e.signature for e in tier if e.signature is not None]
+        recognised = min(reversed(messages), key=lambda s: len(s.codes)) if messages else None
         if top == SIGNATURE or (recognised is not None and top < STATUS_POSITION):
             # A known message: its own most likely code, unless a number in the paste picks another of the
             # codes the messages found may mean ("403 - API rate limit exceeded … TooManyRequests").
@@ -453,13 +477,8 @@ class Searcher:
             kind: Kind = "hit" if len(codes) == 1 else "choices"
             candidates = tuple(Candidate(c, top - i) for i, c in enumerate(codes))
             return SearchResult(kind, candidates, from_text=True, recognised=signature)
-        order: list[int] = []
-        for evidence in reversed(tier):
-            if evidence.code not in order:
-                order.append(evidence.code)
-        if len(order) == 1:
-            return SearchResult("hit", (Candidate(order[0], top),), from_text=True)
-        return SearchResult("choices", tuple(Candidate(c, top) for c in order[:MAX_CHOICES]), from_text=True)
+        # The last failure: in a log, what came before it is what still worked.
+        return SearchResult("hit", (Candidate(tier[-1].code, top),), from_text=True)
 
     def _fuzzy_ranked(self, query: str) -> list[Candidate]:
         """Every code whose names or keywords resemble the query, best first (rapidfuzz WRatio)."""
@@ -490,13 +509,29 @@ class Searcher:
         if not query:
             return SearchResult("miss", self._popular())
         ranked = self._fuzzy_ranked(query)
-        if not ranked or ranked[0].score < CHOICE_SCORE:
+        top = ranked[0].score if ranked else 0.0
+        if top >= HIT_SCORE and (len(ranked) == 1 or ranked[1].score <= top - HIT_MARGIN):
+            return SearchResult("hit", (ranked[0],))  # a name with a typo: "bad gatway"
+        if words := self._by_words(query):
+            return words
+        if not ranked or top < CHOICE_SCORE:
             near = [c for c in ranked[:3] if c.score >= NEAR_SCORE] or list(self._popular()[:4])
             return SearchResult("miss", tuple(near))
-        top = ranked[0].score
-        if top >= HIT_SCORE and (len(ranked) == 1 or ranked[1].score <= top - HIT_MARGIN):
-            return SearchResult("hit", (ranked[0],))
         close = [c for c in ranked if c.score >= max(CHOICE_SCORE, top - 15)]
+        return SearchResult("choices", tuple(close[:MAX_CHOICES]))
+
+    def _by_words(self, query: str) -> SearchResult | None:
+        """A question in plain words, ranked by the words it shares with each entry (BM25); None when the
+        words say too little to offer anything."""
+        ranked = self._ranker.rank(query)
+        if not ranked or ranked[0][1] < WORDS_CHOICE:
+            return None
+        best, top, shared = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        # One shared word is a hint, never the answer: "<script>alert(1)</script>" is about no code.
+        if top >= WORDS_HIT and top >= second * WORDS_MARGIN and shared >= 2:
+            return SearchResult("hit", (Candidate(best, top),))
+        close = [Candidate(code, score) for code, score, _ in ranked if score >= top * WORDS_CLOSE]
         return SearchResult("choices", tuple(close[:MAX_CHOICES]))
 
     def _popular(self) -> tuple[Candidate, ...]:

@@ -120,8 +120,14 @@ class Signatures:
             m = pattern.search(text)
             if m is not None:
                 hits.append(SignatureHit(signature, m.start(), m.end() - m.start()))
-        hits.sort(key=lambda h: h.start)
-        return hits
+        # A message inside a longer one that was recognised too says less: keep the longer.
+        hits.sort(key=lambda h: (h.start, -h.length))
+        kept: list[SignatureHit] = []
+        for hit in hits:
+            if kept and hit.start + hit.length <= kept[-1].start + kept[-1].length:
+                continue
+            kept.append(hit)
+        return kept
 
 
 def load_signatures(known_codes: set[int] | frozenset[int], directory: Path = SIGNATURES_DIR) -> Signatures:

@@ -15,7 +15,7 @@ from bot import __version__
 from bot.core.catalogue import Catalogue, Entry
 from bot.core.i18n import t
 from bot.core.lang import Lang, parse_lang
-from bot.core.markup import Markup
+from bot.core.markup import Markup, visible_length
 from bot.core.search import POPULAR, Searcher, SearchResult
 from bot.screens import callbacks, cards, keyboards
 from bot.screens.keyboards import Keyboard
@@ -48,6 +48,7 @@ class Reply:
     set_lang: Lang | None = None  # the user chose this language: remember it (the reply is already in it)
     placement: Placement = "send"
     toast: str | None = None  # for a pressed button: the short notice Telegram shows
+    because: str | None = None  # the line saying what the answer rests on ("🔎 Recognised: nginx: …")
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,12 @@ class Views:
     def for_result(self, result: SearchResult, query: str, lang: Lang) -> Reply:
         m = self.m
         if result.kind == "hit":
-            return self.card(self.catalogue.by_code[result.codes[0]], lang)
+            return self._explained(self.card(self.catalogue.by_code[result.codes[0]], lang), result, lang)
         if result.kind == "class" and result.status_class is not None:
             return self.status_class(result.status_class, 0, lang)
         if result.kind == "choices":
             key = "found_in_text" if result.from_text else "choices"
-            return self._list(t(key, lang), result.codes, lang, "ambiguous")
+            return self._explained(self._list(t(key, lang), result.codes, lang, "ambiguous"), result, lang)
         if result.kind == "unknown":
             intro = t("unknown", lang, code=result.unknown_code)
             return self._list(intro, result.codes, lang, "miss")
@@ -255,6 +256,18 @@ class Views:
         if action.verb == "random":
             return self.random_card(lang)
         return None
+
+    def _explained(self, reply: Reply, result: SearchResult, lang: Lang) -> Reply:
+        """Say what the answer rests on when it is a known message ("nginx: the upstream timed out"),
+        above the card's own text, where Telegram's caption limit leaves room."""
+        if result.recognised is None:
+            return reply
+        line = self.m.italic(t("recognised", lang, what=result.recognised.label(lang)))
+        text = f"{line}\n{reply.text}"
+        limit = cards.CAPTION_LIMIT if reply.picture else cards.TEXT_LIMIT
+        if visible_length(text, self.m) > limit:
+            return replace(reply, because=line)
+        return replace(reply, text=text, because=line)
 
     def _list(self, intro: str, codes: tuple[int, ...], lang: Lang, outcome: Outcome) -> Reply:
         entries = [e for c in codes if (e := self.catalogue.get(c)) is not None]

@@ -87,7 +87,8 @@ def _ask(settings: Settings, query: str, lang: Lang) -> int:
         return 1
     if reply.code is not None:  # a card: print everything the Details button would add
         details = views.details(catalogue.by_code[reply.code], lang)
-        reply = replace(reply, text=details.text)
+        text = f"{reply.because}\n{details.text}" if reply.because else details.text
+        reply = replace(reply, text=text)
     print(format_reply(reply, illustrations))
     return 0
 
