@@ -132,7 +132,20 @@ class RunningBot:
         """Say something and return the bot's reply call."""
         return await self.reply_to(self.say(text, **kwargs))
 
-    async def silence(self, update: dict, wait: float = 0.6) -> list[Call]:
-        """The bot's calls after `update` (not polling), once it had time to answer: [] is silence."""
-        await asyncio.sleep(wait)
+    async def idle(self, timeout: float = 5.0) -> None:
+        """Wait until the bot has nothing left to do: every update the fake delivered was confirmed (or, in
+        webhook mode, accepted) and every handler has finished. What the bot would answer, it has sent."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        # In webhook mode the tests post updates themselves; the fake's queue is not the bot's.
+        while self.settings.bot_mode != "webhook" and self.fake.pending_updates:
+            if loop.time() > deadline:
+                raise TimeoutError(f"updates still unconfirmed: {len(self.fake.pending_updates)}")
+            await asyncio.sleep(0.01)
+        # The Application marks each queued update done only once all its handlers have returned.
+        await asyncio.wait_for(self.app.update_queue.join(), max(deadline - loop.time(), 0.01))
+
+    async def silence(self, update: dict) -> list[Call]:
+        """The bot's calls after `update` (not polling), once it has handled everything: [] is silence."""
+        await self.idle()
         return [c for c in self.fake.calls[update["_mark"] :] if c.method != "getUpdates"]

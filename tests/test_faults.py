@@ -272,7 +272,7 @@ async def test_updates_that_ask_nothing_are_ignored_quietly_and_the_bot_keeps_an
     for update in not_for_the_bot(fake):
         fake.push_update(update)
     fake.sticker_message(chat_id=DEFAULT_SUPERGROUP_ID, chat_type="supergroup")  # chatter in a group
-    await asyncio.sleep(0.8)
+    await bot.idle()
     assert fake.pending_updates == []  # all fetched and confirmed: none stuck, failing to parse
     assert [c.method for c in fake.calls[mark:] if c.method != "getUpdates"] == []
     call = await bot.ask("404")

@@ -27,6 +27,7 @@ Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty"]
 # Long pastes are scanned for codes in full, but only a short prefix is worth fuzzy matching.
 MAX_SCAN = 20_000
 MAX_FUZZY = 80
+MAX_PHRASE = 120  # longer than any name or keyword: no need to look the whole text up as one
 HIT_SCORE = 88.0
 CHOICE_SCORE = 62.0
 HIT_MARGIN = 6.0
@@ -359,10 +360,11 @@ class Searcher:
             return self._code(int(m.group(1)))
         if m := _CLASS.fullmatch(query):
             return SearchResult("class", status_class=int(m.group(1)))
-        if codes := self._index.titles.get(_key(query)):
+        key = _key(query) if len(query) <= MAX_PHRASE else ""
+        if codes := self._index.titles.get(key):
             # An exact reason phrase, current or former, wins outright: `Permanent Redirect` is 308.
             return SearchResult("hit", (Candidate(self._prefer_official(codes)[0], 100.0),))
-        if codes := self._index.exact.get(_key(query)):
+        if codes := self._index.exact.get(key):
             return self._exact(sorted(codes), query)
         found, unknown = self._scan(query)
         if found:
@@ -411,7 +413,8 @@ class Searcher:
 
     def _scan(self, query: str) -> tuple[list[_Evidence], int | None]:
         """Every piece of evidence for a status code in pasted text, in order of appearance."""
-        query = _CJK_LATIN.sub(" ", query)
+        if _CJK.search(query):
+            query = _CJK_LATIN.sub(" ", query)
         found: list[_Evidence] = []
         taken: set[int] = set()  # start positions of numbers already read in a status position
         unknown: int | None = None
@@ -434,12 +437,15 @@ class Searcher:
             if m.start(1) in taken:
                 continue
             code = int(m.group(1))
+            known = code in self.catalogue
+            if not known and (unknown is not None or found):
+                continue  # only the first unknown number matters, and only when nothing else was found
             before = query[max(0, m.start() - 24) : m.start()]
             after = query[m.end() : m.end() + 48]
             if _NOT_A_STATUS_BEFORE.search(before):
                 continue
             strong = bool(_STRONG_BEFORE.search(before) or _STRONG_AFTER.search(after))
-            if code not in self.catalogue:
+            if not known:
                 if strong and unknown is None and 100 <= code <= 999:
                     unknown = code
                 continue

@@ -58,40 +58,49 @@ class Signature(BaseModel):
 
 
 MIN_ANCHOR = 3
+_SPACE = [(sre_constants.CATEGORY, sre_constants.CATEGORY_SPACE)]
 
 
-def _required(items: list) -> tuple[str, ...] | None:
-    """Strings of which any text matching this parsed sequence contains at least one, or None."""
-    options: list[tuple[str, ...]] = []
+def _required(items: list) -> list[list[str]] | None:
+    """What any text matching this parsed sequence contains, as alternatives of strings that must all be
+    there (`[["upstream timed out"], ["no live", "upstreams"]]`), or None when that cannot be told."""
+    runs: list[str] = []
+    inner: list[list[str]] | None = None
     run = ""
     for op, arg in items:
         if op is sre_constants.LITERAL:
             run += chr(arg)
             continue
-        if run:
-            options.append((run,))
-            run = ""
-        if op is sre_constants.SUBPATTERN:
-            if (inner := _required(list(arg[3]))) is not None:
-                options.append(inner)
-        elif op is sre_constants.BRANCH:
+        if op is sre_constants.MAX_REPEAT and arg[0] >= 1 and list(arg[2]) == [(sre_constants.IN, _SPACE)]:
+            run += " "  # `\s+`: the text searched is normalised, its white space one space
+            continue
+        runs.append(run)
+        run = ""
+        if inner is None and op is sre_constants.SUBPATTERN:
+            inner = _required(list(arg[3]))
+        elif inner is None and op is sre_constants.BRANCH:
             branches = [_required(list(branch)) for branch in arg[1]]
             if all(b is not None for b in branches):
-                options.append(tuple(s for b in branches if b for s in b))
-    if run:
-        options.append((run,))
-    options = [o for o in options if all(len(s.strip()) >= MIN_ANCHOR for s in o)]
-    if not options:
-        return None
-    return max(options, key=lambda o: min(len(s) for s in o))
+                inner = [conj for b in branches if b for conj in b]
+    runs.append(run)
+    needed = [r.strip().lower() for r in runs if len(r.strip()) >= MIN_ANCHOR]
+    if needed:
+        return [needed + conj for conj in inner] if inner else [needed]
+    return inner
 
 
-def anchors(pattern: str) -> tuple[str, ...] | None:
-    """Lower-case strings of which a text must contain at least one for `pattern` to match, or None when
-    none can be told. Checking `anchor in text` first skips almost every regex: a 4 KB paste then costs
-    well under a millisecond instead of running some 350 patterns over it."""
+def anchors(pattern: str) -> tuple[tuple[str, ...], ...] | None:
+    """Lower-case strings a text must hold for `pattern` to match: any one of the tuples, all of its
+    strings. None when that cannot be told. Checking `anchor in text` first skips almost every regex."""
     found = _required(list(sre_parse.parse(pattern, re.IGNORECASE)))
-    return tuple(s.lower() for s in found) if found else None
+    return tuple(tuple(dict.fromkeys(conj)) for conj in found) if found else None
+
+
+def _split(found: tuple[tuple[str, ...], ...] | None) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """Each set of strings a match needs, as (the longest, the others): the longest is the rarest."""
+    if found is None:
+        return None
+    return tuple((max(c, key=len), tuple(n for n in c if n != max(c, key=len))) for c in found)
 
 
 @dataclass(frozen=True)
@@ -106,16 +115,23 @@ class Signatures:
 
     def __init__(self, signatures: tuple[Signature, ...]) -> None:
         self.signatures = signatures
-        self._compiled = [(s, p, anchors(p.pattern)) for s in signatures for p in (s.pattern(),)]
+        self._compiled = [(s, p, _split(anchors(p.pattern))) for s in signatures for p in (s.pattern(),)]
+        # Each distinct anchor is looked for once per text, however many signatures share it; of the
+        # strings a match needs together, only the longest is looked for first.
+        self._anchors = sorted({first for _, _, a in self._compiled if a for first, _ in a})
 
     def __len__(self) -> int:
         return len(self.signatures)
 
     def find(self, text: str) -> list[SignatureHit]:
+        """Signatures found in `text`, which is normalised (white space folded to single spaces)."""
         hits = []
         lowered = text.lower()
+        present = {n for n in self._anchors if n in lowered}
         for signature, pattern, needles in self._compiled:
-            if needles is not None and not any(n in lowered for n in needles):
+            if needles is not None and not any(
+                first in present and all(n in lowered for n in rest) for first, rest in needles
+            ):
                 continue
             m = pattern.search(text)
             if m is not None:

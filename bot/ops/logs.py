@@ -48,6 +48,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # The token scrubber fills exc_text; without a secret configured, format the traceback here.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["exception"] = record.exc_text
         for key in ("update_kind", "chat_type", "outcome", "seconds"):

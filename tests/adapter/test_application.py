@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
@@ -82,7 +81,7 @@ async def test_the_token_never_reaches_the_log(start_bot, fake):
         fake.fail_next("sendPhoto", status=500)
         failed = bot.say("500")
         await fake.wait_for("sendPhoto", lambda c: not c.ok, after=failed["_mark"])
-        await asyncio.sleep(0.2)
+        await bot.idle()
         await bot.stop()
     text = stream.getvalue()
     assert "getUpdates" in text or "sendPhoto" in text  # the log did see the requests
@@ -94,9 +93,20 @@ async def test_json_logs_have_one_line_per_update_without_personal_data(start_bo
     with logged("INFO", "json", [fake.token]) as stream:
         bot = await start_bot()
         await bot.ask("secret project codename 404", first_name="Zelda")
-        await asyncio.sleep(0.2)
+        await bot.idle()
         await bot.stop()
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
     handled = [entry for entry in lines if entry["message"].startswith("handled message")]
     assert handled and handled[0]["chat_type"] == "private"
     assert "Zelda" not in stream.getvalue() and "codename" not in stream.getvalue()
+
+
+def test_json_logs_keep_the_traceback_even_without_a_secret_to_scrub():
+    with logged("INFO", "json", []) as stream:
+        try:
+            raise RuntimeError("boom in a handler")
+        except RuntimeError:
+            logging.getLogger("bot.test").exception("Update failed")
+    entry = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert entry["message"] == "Update failed"
+    assert "RuntimeError: boom in a handler" in entry["exception"]

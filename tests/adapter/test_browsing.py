@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from test_handlers import callback_data
 
 from bot.screens import callbacks, keyboards
@@ -66,7 +64,7 @@ async def test_the_same_screen_is_not_edited_again(bot, fake):
     # An old client shows the button again: the screen would not change, so the bot must not edit.
     update = bot.press(card.result, callbacks.card(404), check=False)
     await fake.wait_for("answerCallbackQuery", after=update["_mark"])
-    await asyncio.sleep(0.2)
+    await bot.idle()
     assert not [c for c in fake.calls[mark:] if c.method.startswith("edit")]
     assert all(c.ok for c in fake.calls[mark:])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from bot.ops.state import STATE_FILE
@@ -99,6 +98,6 @@ async def test_simultaneous_requests_for_one_picture_upload_it_once(bot, fake):
     updates = [bot.say("418", chat_id=9000 + i, user_id=9000 + i) for i in range(5)]
     for update in updates:
         await bot.reply_to(update, ("sendPhoto",))
-    await asyncio.sleep(0.3)
+    await bot.idle()
     photos = [c for c in fake.calls if c.method == "sendPhoto" and c.params["chat_id"] >= 9000]
     assert len(photos) == 5 and sum(1 for c in photos if c.files) == 1

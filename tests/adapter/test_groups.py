@@ -40,10 +40,8 @@ async def test_commands_for_other_bots_are_ignored(bot):
 
 
 async def test_replying_code_in_a_group_explains_a_colleagues_log_line(bot, fake):
-    import asyncio
-
     log = bot.say('POST /pay HTTP/1.1" 504 0 upstream timed out', user_id=777, first_name="Carol", **GROUP)
-    await asyncio.sleep(0.3)
+    await bot.idle()
     stored = fake.message(DEFAULT_SUPERGROUP_ID, log["message"]["message_id"])
     call = await bot.ask("/code@StatusTestBot", reply_to_message=stored, **GROUP)
     assert call.params["caption"].startswith("<b>504 Gateway Timeout</b>")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fake_telegram import DEFAULT_USER_ID
 
 from bot.screens import callbacks
@@ -133,7 +131,7 @@ async def test_lang_switches_and_is_remembered_across_restarts(fake, start_bot, 
 
 async def test_replying_code_to_a_message_explains_the_codes_in_it(bot, fake):
     log = bot.say('upstream said "GET /x HTTP/1.1" 502 0', user_id=555, first_name="Bob")
-    await asyncio.sleep(0.3)
+    await bot.idle()
     stored = fake.message(log["message"]["chat"]["id"], log["message"]["message_id"])
     call = await bot.ask("/code", reply_to_message=stored)
     assert call.params["caption"].startswith("<b>502 Bad Gateway</b>")
@@ -153,7 +151,7 @@ async def test_edited_messages_and_channel_posts_are_ignored(bot, fake):
     mark = fake.mark()
     fake.edited_message(first, "500")
     fake.channel_post("503")
-    await asyncio.sleep(0.6)
+    await bot.idle()
     assert [c.method for c in fake.calls[mark:] if c.method != "getUpdates"] == []
 
 
@@ -177,7 +175,7 @@ async def test_refused_updates_are_still_counted_and_timed(start_bot):
     bot = await start_bot(bot_allowed_chats=frozenset({DEFAULT_USER_ID}))
     await bot.ask("404")
     await bot.ask("404", chat_id=999, user_id=999)
-    await asyncio.sleep(0.1)
+    await bot.idle()
     metrics = bot.services.metrics
     assert metrics.updates.labels("message")._value.get() == 2
     assert metrics.latency._sum.get() > 0

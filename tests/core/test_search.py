@@ -197,5 +197,17 @@ def test_search_never_raises(searcher, text):
         st.sampled_from(["404", "HTTP/1.1", "网关", "\n", "😀", "not", "x" * 50, "\x00", " "]), max_size=40
     )
 )
-def test_search_never_raises_on_mixed_pieces(searcher, pieces):
-    searcher.search("".join(pieces))
+def test_mixed_pieces_get_a_consistent_answer(searcher, pieces):
+    """Pastes built of codes, status lines, Chinese, emoji and control characters: whatever the mix, the
+    answer is well formed, and a paste holding `404` and nothing credible against it finds 404."""
+    text = "".join(pieces)
+    result = searcher.search(text)
+    assert result.kind in ("hit", "choices", "class", "unknown", "miss", "empty")
+    assert all(c in searcher.catalogue for c in result.codes)
+    assert len(result.codes) == len(set(result.codes))
+    if result.kind == "hit":
+        assert len(result.codes) == 1
+    if not text.strip(" \n\x00"):
+        assert result.kind == "empty"
+    if pieces == ["404"]:
+        assert result.best == 404

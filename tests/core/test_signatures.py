@@ -25,9 +25,14 @@ def test_a_signature_with_an_unknown_code_stops_the_load_naming_file_and_entry(t
 
 
 def test_anchors_are_strings_every_match_contains():
-    assert anchors(r"\bno live upstreams\b") == ("no live upstreams",)
-    either = anchors(r"\bMANIFEST_UNKNOWN\b|\bmanifest unknown\b")
-    assert set(either) == {"manifest_unknown", "manifest unknown"}
+    assert anchors(r"\bno live upstreams\b") == (("no live upstreams",),)
+    assert anchors(r"\bMANIFEST_UNKNOWN\b|\bmanifest unknown\b") == (
+        ("manifest_unknown",),
+        ("manifest unknown",),
+    )
+    # Strings a match needs together are all required: "access denied" alone does not wake this one up.
+    both = anchors(r"(?s)\baccess denied\b.{0,80}\berror code:?\s*1020\b")
+    assert both == (("access denied", "error code", "1020"),)
     assert anchors(r"\d+") is None
 
 
