@@ -249,21 +249,25 @@ def test_dockerfile_health_volume_ports_and_command():
     assert "--interval=" in options and "--timeout=" in options
     assert shlex.split(stage["VOLUME"]) == [STATE_DIR]
     assert set(stage["EXPOSE"].split()) == {"8443", "9100"}
-    assert stage["WORKDIR"] == "/app"
+    assert stage["WORKDIR"] == STATE_DIR  # the image holds no checkout: the venv is the program
     env = dict(re.findall(r"(\w+)=(\S+)", stage["ENV"]))
     assert env["BOT_STATE_DIR"] == STATE_DIR
     assert env["PATH"].startswith("/opt/venv/bin:")
 
 
-def test_dockerfile_ships_the_code_with_its_data_and_installs_it_in_place():
-    """bot/paths.py finds data/ beside the bot package, so both go to /app and the install is editable."""
+def test_dockerfile_installs_the_locked_dependencies_and_the_wheel_that_carries_the_data():
+    """The wheel ships data/ inside the package (bot/core/resources.py), so the image needs no checkout."""
     copies = [rest.split() for kw, rest in DOCKERFILE if kw == "COPY" and not rest.startswith("--from")]
     sources = {src.rstrip("/") for parts in copies for src in parts[:-1]}
     assert {"pyproject.toml", "bot", "data"} <= sources
     for source in sources:
         if "*" not in source:
             assert (ROOT / source).exists(), source
-    assert any("pip install --no-deps -e ." in rest for rest in args_of("RUN"))
+    runs = args_of("RUN")
+    assert any("pip install --require-hashes -r requirements/runtime.lock" in rest for rest in runs)
+    assert any("pip wheel --no-deps" in rest and "pip install --no-deps /tmp/dist/*.whl" in rest for rest in runs)
+    assert not any(" -e " in rest for rest in runs)
+    assert not [rest for kw, rest in DOCKERFILE if kw == "COPY" and rest.startswith("--from") and "/app" in rest]
 
 
 def test_the_dockerfiles_ignore_file_lets_through_exactly_what_it_copies():
