@@ -52,7 +52,9 @@ def evaluate(searcher, cases: list[Case]) -> dict[str, Score]:
             score.total += 1
             if result.best == case.code:
                 score.first += 1
-            if result.kind == "hit":
+            # A card: a status code's, or an error page's that names the status it is served with
+            # (Cloudflare's 1020 card for a paste that means 403).
+            if result.kind == "hit" or (result.kind == "error" and result.best is not None):
                 if result.best == case.code:
                     score.card += 1
                 else:
@@ -60,7 +62,7 @@ def evaluate(searcher, cases: list[Case]) -> dict[str, Score]:
             elif result.kind == "choices":
                 score.lists += 1
                 score.listed += case.code in result.codes
-            if (result.best != case.code or result.kind != "hit") and name == "all":
+            if (result.best != case.code or result.kind not in ("hit", "error")) and name == "all":
                 score.failures.append((case, f"{result.kind} {list(result.codes)}"))
     return scores
 

@@ -98,6 +98,26 @@ ACTIONS = st.one_of(
     st.builds(Action, st.just("class"), digit=st.integers(1, 5), page=st.integers(0, 99)),
     st.builds(Action, st.sampled_from(["home", "random", "noop"])),
     st.builds(Action, st.just("lang"), lang=st.sampled_from(["en", "zh"])),
+    st.builds(
+        Action,
+        st.sampled_from(["error", "error_details"]),
+        name=st.sampled_from(["curl-7", "cors", "cf-1020", "status-000", "err-cert", "gone-now"]),
+    ),
+    st.builds(Action, st.just("errors")),
+    st.builds(
+        Action,
+        st.just("family"),
+        name=st.sampled_from(["curl", "browser", "cloudflare", "os", "cors", "no-response", "nope"]),
+        page=st.integers(0, 99),
+    ),
+    st.builds(
+        Action,
+        st.sampled_from(["compare", "compare_details"]),
+        name=st.sampled_from(
+            ["redirects", "auth", "gateways", "301,308", "404,999", "100,200,300", "gone-set"]
+        ),
+        code=st.one_of(st.none(), st.sampled_from([301, 404, 999])),
+    ),
 )
 
 

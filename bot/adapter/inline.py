@@ -13,8 +13,6 @@ from telegram.constants import ParseMode
 from bot.adapter.context import BotContext
 from bot.adapter.delivery import markup
 from bot.adapter.handlers import user_lang
-from bot.core.markup import HTML
-from bot.screens import cards, keyboards
 
 CACHE_SECONDS = 300
 
@@ -26,31 +24,25 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return
     services = context.services
     lang = user_lang(update, context)
-    found = services.views.inline(query.query)
+    found = services.views.inline(query.query, lang, context.bot.username)
     services.metrics.lookup(found.outcome)
     results = []
-    for entry in found.entries:
-        caption = cards.caption(services.catalogue, entry, lang, HTML)
-        reply_markup = markup(keyboards.inline_keyboard(entry, lang, context.bot.username))
-        picture = services.illustrations.picture(str(entry.code))
+    for item in found.items:
+        picture = services.illustrations.picture(item.picture) if item.picture else None
         file_id = services.state.file_id(picture.key) if picture else None
         common = {
-            "id": f"{entry.code}-{lang}",
-            "title": entry.label(lang),
-            "description": entry.text(lang).summary,
-            "reply_markup": reply_markup,
+            "id": item.id,
+            "title": item.title,
+            "description": item.description,
+            "reply_markup": markup(item.keyboard),
         }
         if file_id:
             results.append(
                 InlineQueryResultCachedPhoto(
-                    photo_file_id=file_id, caption=caption, parse_mode=ParseMode.HTML, **common
+                    photo_file_id=file_id, caption=item.caption, parse_mode=ParseMode.HTML, **common
                 )
             )
         else:
-            results.append(
-                InlineQueryResultArticle(
-                    input_message_content=InputTextMessageContent(caption, parse_mode=ParseMode.HTML),
-                    **common,
-                )
-            )
+            content = InputTextMessageContent(item.caption, parse_mode=ParseMode.HTML)
+            results.append(InlineQueryResultArticle(input_message_content=content, **common))
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)

@@ -36,7 +36,9 @@ _STEM = re.compile(r"^(\d{3})(?: .*)?$")  # "404", or the seed's "404 Not Found"
 
 
 # Pictures of the browse screens, beside the code cards (drawn by bot/art/rendering.py too).
-SCREENS = frozenset({"home", "1xx", "2xx", "3xx", "4xx", "5xx"})
+SCREENS = frozenset({"home", "1xx", "2xx", "3xx", "4xx", "5xx", "errors"})
+# Cards only we draw: errors that are not status codes (err-curl-7) and comparisons (cmp-redirects).
+_BUNDLED_ONLY = re.compile(r"(?:err|cmp)-[a-z0-9-]{2,24}")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class Illustrations:
 
     def picture(self, name: int | str) -> Picture | None:
         """The picture of a code (an int or its digits) or a screen ("home", "4xx"); None if there is none."""
-        if isinstance(name, str) and name in SCREENS:
+        if isinstance(name, str) and (name in SCREENS or _BUNDLED_ONLY.fullmatch(name)):
             return self._picture(name, self.bundled_dir / f"{name}.jpg", "bundled")
         if isinstance(name, str):
             if not name.isdigit():

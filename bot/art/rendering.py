@@ -23,6 +23,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, features
 
 from bot.core.catalogue import Catalogue, Entry, StatusClass
+from bot.core.comparisons import Comparison, Comparisons, load_comparisons
+from bot.core.nostatus import NoStatus, NoStatusCatalogue, load_nostatus
 from bot.core.resources import ART_EMOJI_DIR, ART_FONTS_DIR, CARDS_DIR
 
 WIDTH, HEIGHT = 1280, 720
@@ -133,12 +135,71 @@ def home_spec(catalogue: Catalogue) -> CardSpec:
     )  # fmt: skip
 
 
-def all_specs(catalogue: Catalogue) -> list[CardSpec]:
-    """Every picture the bot sends: one per code, one per class, and the browse card."""
+# Errors that are not status codes: one colour per family, none of them a status class's.
+FAMILY_ACCENTS = {
+    "no-response": "#475569",
+    "curl": "#0f766e",
+    "browser": "#7c3aed",
+    "cors": "#be185d",
+    "os": "#0369a1",
+    "cloudflare": "#c2410c",
+}
+FAMILY_NAMES = {
+    "no-response": "No response · 没有响应",
+    "curl": "curl exit code · curl 退出码",
+    "browser": "Browser network error · 浏览器网络错误",
+    "cors": "CORS · 跨域",
+    "os": "Connection or TLS error · 连接或 TLS 错误",
+    "cloudflare": "Cloudflare error page · Cloudflare 错误页",
+}
+NOT_A_STATUS = "Not an HTTP status · 不是 HTTP 状态码"
+ERRORS_EMOJI = "🧩"
+COMPARE_EMOJI = "⚖️"
+COMPARE_ACCENT = "#334155"
+
+
+def error_spec(error: NoStatus) -> CardSpec:
+    footer = FAMILY_NAMES[error.family]
+    if error.served_with:
+        footer += f" · served with HTTP {error.served_with} · 以 {error.served_with} 返回"
+    return CardSpec(
+        error.picture, FAMILY_ACCENTS[error.family], NOT_A_STATUS, error.badge, error.en.title,
+        error.zh.title, error.emoji, footer,
+    )  # fmt: skip
+
+
+def errors_spec(nostatus: NoStatusCatalogue) -> CardSpec:
+    """The picture of the screens that list errors without a status."""
+    return CardSpec(
+        "errors", FAMILY_ACCENTS["no-response"], NOT_A_STATUS, "curl 7 · 000", "No status code arrived",
+        "没有收到状态码", ERRORS_EMOJI, f"{len(nostatus)} errors explained · 共 {len(nostatus)} 个错误",
+    )  # fmt: skip
+
+
+def comparison_spec(comparison: Comparison) -> CardSpec:
+    codes = " · ".join(str(c) for c in comparison.codes)
+    return CardSpec(
+        comparison.picture, COMPARE_ACCENT, "Compare · 对比", codes, comparison.en.title, comparison.zh.title,
+        COMPARE_EMOJI, "What tells them apart · 如何区分",
+    )  # fmt: skip
+
+
+def all_specs(
+    catalogue: Catalogue, nostatus: NoStatusCatalogue | None = None, comparisons: Comparisons | None = None
+) -> list[CardSpec]:
+    """Every picture the bot sends: one per code, one per class, the browse card, one per error without a
+    status and its list, one per comparison."""
+    # The pictures need no cross-check against the catalogue (the bot's start-up does that).
+    any_code = frozenset(range(100, 1000))
+    nostatus = nostatus if nostatus is not None else load_nostatus(any_code)
+    comparisons = comparisons if comparisons is not None else load_comparisons(any_code)
     return [
         *(entry_spec(e, catalogue) for e in catalogue),
         *(class_spec(c, catalogue) for c in catalogue.classes),
         home_spec(catalogue),
+        *(error_spec(e) for e in nostatus),
+        errors_spec(nostatus),
+        *(comparison_spec(c) for c in comparisons),
     ]
 
 
@@ -209,9 +270,8 @@ class _Fonts:
 
 # Latin words (with their hyphens and dots) are never split; CJK characters break anywhere except
 # before closing punctuation.
-_TOKENS = re.compile(
-    r"\s+|[\u2e80-\uffff][\u3001\u3002\u300b\u300d\uff09\uff0c\uff1a\uff1b\uff01\uff1f]*|[^\s\u2e80-\uffff]+"
-)
+_CLOSING = "\u3001\u3002\u300b\u300d\uff09\uff0c\uff1a\uff1b\uff01\uff1f"
+_TOKENS = re.compile(rf"\s+|[\u2e80-\uffff][{_CLOSING}]*|[^\s\u2e80-\uffff]+[{_CLOSING}]*")
 
 
 def _tokens(text: str) -> list[str]:
@@ -235,6 +295,14 @@ def _balanced(tokens: list[str], lines: int, measure: Callable[[str], float]) ->
         if best is None or score < best[0]:
             best = (score, parts)
     return None if best is None else best[1]
+
+
+def fit_big(fonts: _Fonts, text: str, max_width: float) -> int:
+    """The big line's size: CODE_SIZE for a code, smaller for a longer badge ("ECONNREFUSED")."""
+    size = CODE_SIZE
+    while size > 60 and fonts.width(text, "code", size) > max_width:
+        size -= 4
+    return size
 
 
 def fit_title(fonts: _Fonts, text: str, role: str, max_width: float) -> tuple[int, list[str]]:
@@ -330,7 +398,8 @@ def render_card(spec: CardSpec, fonts: _Fonts, emoji_dir: Path = ART_EMOJI_DIR) 
     def line_top(text: str, size: int) -> float:
         return size * (0.84 if any(is_cjk(c) for c in text) else 0.73)
 
-    pill_h, code_cap = PILL_HEIGHT, CODE_SIZE * 0.73
+    big_size = fit_big(fonts, spec.big, max_width)
+    pill_h, code_cap = PILL_HEIGHT, big_size * 0.73
     en_step, zh_step = en_size * 1.22, zh_size * 1.3
     height = pill_h + 44 + code_cap + 50 + line_top(en_lines[0], en_size) + en_step * (len(en_lines) - 1)
     height += (
@@ -346,7 +415,7 @@ def render_card(spec: CardSpec, fonts: _Fonts, emoji_dir: Path = ART_EMOJI_DIR) 
     fonts.draw(draw, (LEFT + PILL_PAD, baseline), pill, "bold", PILL_TEXT, "#ffffff")
 
     y = top + pill_h + 44 + code_cap
-    fonts.draw(draw, (LEFT - 6, y), spec.big, "code", CODE_SIZE, accent)
+    fonts.draw(draw, (LEFT - 6, y), spec.big, "code", big_size, accent)
     y += 50 + line_top(en_lines[0], en_size)
     for i, line in enumerate(en_lines):
         fonts.draw(draw, (LEFT, y + i * en_step), line, "bold", en_size, _mix(accent, "#000000", 0.5))

@@ -19,10 +19,12 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.catalogue import Catalogue, Entry
+from bot.core.comparisons import Comparisons, codes_compared, load_comparisons
+from bot.core.nostatus import NoStatus, NoStatusCatalogue, load_nostatus
 from bot.core.ranking import Ranker
 from bot.core.signatures import Signature, Signatures, load_signatures
 
-Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty"]
+Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty", "error", "compare"]
 
 # Long pastes are scanned for codes in full, but only a short prefix is worth fuzzy matching.
 MAX_SCAN = 20_000
@@ -140,7 +142,9 @@ class SearchResult:
 
     hit: one code, sure. choices: a few codes, ranked. class: a whole class (`4xx`).
     unknown: a number that is not a status code we know, with the nearest real ones.
-    miss: nothing matched; candidates hold suggestions. empty: nothing was typed.
+    error: no status at all (curl 7, ERR_NAME_NOT_RESOLVED, CORS, Cloudflare 1020); candidates are the
+    related codes. compare: "301 vs 308", the codes to compare. miss: nothing matched; candidates hold
+    suggestions. empty: nothing was typed.
     """
 
     kind: Kind
@@ -149,6 +153,7 @@ class SearchResult:
     unknown_code: int | None = None
     from_text: bool = False  # the codes were found inside pasted text, not typed alone
     recognised: Signature | None = None  # the known error message the answer rests on, if any
+    error: NoStatus | None = None  # for kind "error"
 
     @property
     def codes(self) -> tuple[int, ...]:
@@ -157,10 +162,14 @@ class SearchResult:
     @property
     def outcome(self) -> str:
         """For metrics: hit (one code or a class), ambiguous (a choice) or miss."""
-        return {"hit": "hit", "class": "hit", "choices": "ambiguous"}.get(self.kind, "miss")
+        outcomes = {"hit": "hit", "class": "hit", "error": "hit", "compare": "hit", "choices": "ambiguous"}
+        return outcomes.get(self.kind, "miss")
 
     @property
     def best(self) -> int | None:
+        """The code of the answer: for an error without a status, the status its page is served with."""
+        if self.kind == "error":
+            return self.error.served_with if self.error else None
         return self.candidates[0].code if self.candidates else None
 
 
@@ -307,9 +316,30 @@ def _other_phrases(entry: Entry) -> Iterable[str]:
 class Searcher:
     """Looks things up in one catalogue. Build once; `search` is cheap and thread-safe."""
 
-    def __init__(self, catalogue: Catalogue, signatures: Signatures | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        signatures: Signatures | None = None,
+        nostatus: NoStatusCatalogue | None = None,
+        comparisons: Comparisons | None = None,
+    ) -> None:
         self.catalogue = catalogue
+        self.comparisons = comparisons or Comparisons(())
         self.signatures = signatures or Signatures(())
+        self.nostatus = nostatus or NoStatusCatalogue(())
+        # Errors without a status by name, badge or keyword: `curl 7`, `1020`, `ECONNREFUSED`, `跨域`.
+        self._nostatus_names: dict[str, NoStatus] = {}
+        for error in self.nostatus:
+            for name in (
+                error.id,
+                error.badge,
+                error.en.title,
+                error.zh.title,
+                *error.en.keywords,
+                *error.zh.keywords,
+            ):
+                if key := _key(name):
+                    self._nostatus_names.setdefault(key, error)
         index = _Index()
         for entry in catalogue:
             for phrase in _entry_phrases(entry):
@@ -328,13 +358,15 @@ class Searcher:
             )
         self._index = index
         self._ranker = Ranker(catalogue)
+        self._known = frozenset(catalogue.codes)
         self._latin = _Choices.of(index.latin, index.latin_refs)
         self._cjk = _Choices.of(index.cjk, index.cjk_refs)
 
     @classmethod
     def load(cls, catalogue: Catalogue) -> Searcher:
         """The searcher the bot uses: the catalogue and the bundled signatures."""
-        return cls(catalogue, load_signatures(frozenset(catalogue.codes)))
+        codes = frozenset(catalogue.codes)
+        return cls(catalogue, load_signatures(codes), load_nostatus(codes), load_comparisons(codes))
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -356,17 +388,30 @@ class Searcher:
         query = normalise(raw[:MAX_SCAN])
         if not query:
             return SearchResult("empty")
+        if compared := codes_compared(query, self._known):  # "301 vs 308", "401 和 403 的区别"
+            return SearchResult("compare", tuple(Candidate(c, 100.0) for c in compared))
+        key = _key(query) if len(query) <= MAX_PHRASE else ""
+        if (m := _BARE_CODE.fullmatch(query)) and int(m.group(1)) in self.catalogue:
+            return self._code(int(m.group(1)))
+        if error := self._nostatus_names.get(key):  # `000`, `1020`, `curl 7`, `econnrefused`, `跨域`
+            return self._error(error)
         if m := _BARE_CODE.fullmatch(query):
             return self._code(int(m.group(1)))
         if m := _CLASS.fullmatch(query):
             return SearchResult("class", status_class=int(m.group(1)))
-        key = _key(query) if len(query) <= MAX_PHRASE else ""
         if codes := self._index.titles.get(key):
             # An exact reason phrase, current or former, wins outright: `Permanent Redirect` is 308.
             return SearchResult("hit", (Candidate(self._prefer_official(codes)[0], 100.0),))
         if codes := self._index.exact.get(key):
             return self._exact(sorted(codes), query)
         found, unknown = self._scan(query)
+        # A status in a status position, or a known message, outranks an error without a status (nginx's
+        # "connect() failed (111: Connection refused) while connecting to upstream" is a 502); a lone
+        # number does not ("curl: (7) … port 443" is no 443).
+        if found and max(e.score for e in found) >= SIGNATURE - 5:
+            return self._weighed(found)
+        if errors := self.nostatus.find(_CJK_LATIN.sub(" ", query)):
+            return self._error(errors[0].entry)
         if found:
             return self._weighed(found)
         if unknown is not None:
@@ -380,6 +425,10 @@ class Searcher:
         """Program output rather than a question: long, or several lines (normalised text has none left,
         so count words)."""
         return len(query) > MAX_FUZZY * 2 or len(query.split()) > 16
+
+    def _error(self, error: NoStatus) -> SearchResult:
+        related = tuple(Candidate(c, 0.0) for c in error.related if c in self.catalogue)
+        return SearchResult("error", related, from_text=True, error=error)
 
     def _code(self, code: int) -> SearchResult:
         if code in self.catalogue:

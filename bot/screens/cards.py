@@ -7,10 +7,12 @@ Limits are Telegram's: 1024 characters for a caption, 4096 for a message.
 from __future__ import annotations
 
 from bot.core.catalogue import Catalogue, Entry, Lang, OtherMeaning
+from bot.core.comparisons import Comparison
 from bot.core.i18n import t
 from bot.core.lang import choose
 from bot.core.lang import other as other_lang
 from bot.core.markup import Markup, visible_length
+from bot.core.nostatus import NoStatus
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -136,3 +138,153 @@ def _other_meaning(other: OtherMeaning, lang: Lang, m: Markup) -> str:
 def one_liner(entry: Entry, lang: Lang, m: Markup) -> str:
     """`404 Not Found: summary` for lists of several codes."""
     return f"{m.bold(entry.label(lang))}: {m.esc(entry.text(lang).summary)}"
+
+
+# -- errors that are not status codes -----------------------------------------------------------------
+
+
+def error_heading(error: NoStatus, lang: Lang, m: Markup) -> str:
+    """`curl 7 · Couldn't connect to server` and the other language's title, then what kind it is."""
+    own = error.text(lang).title
+    other = error.text(other_lang(lang)).title
+    line = m.bold(f"{error.badge} · {own}")
+    if other != own:
+        line += " · " + m.esc(other)
+    kind = f"{t('not_a_status', lang)} · {t(f'family_{error.family}', lang)}"
+    if error.served_with:
+        kind += " · " + t("served_with", lang, code=error.served_with)
+    return line + "\n" + m.italic(kind)
+
+
+def _related_line(catalogue: Catalogue, error: NoStatus, lang: Lang, m: Markup) -> str:
+    related = [catalogue.by_code[c].label(lang) for c in error.related if c in catalogue]
+    return f"{_label('label_related', lang, m)}{m.esc(_join(lang).join(related))}" if related else ""
+
+
+def error_caption(catalogue: Catalogue, error: NoStatus, lang: Lang, m: Markup) -> str:
+    """What it means and the first thing to do, within the caption limit."""
+    text = error.text(lang)
+    head = error_heading(error, lang, m)
+    tip = f"💡 {_label('label_tip', lang, m)}{m.esc(text.tip)}"
+    related = _related_line(catalogue, error, lang, m)
+    for parts in (
+        [head, m.esc(text.description), tip, related],
+        [head, m.esc(text.description), tip],
+        [head, m.esc(text.summary), tip],
+    ):
+        if fitted := _fit(parts, CAPTION_LIMIT, m):
+            return fitted
+    return _fit([head, m.esc(text.summary)], CAPTION_LIMIT, m)
+
+
+def error_details(catalogue: Catalogue, error: NoStatus, lang: Lang, m: Markup) -> str:
+    """Causes, fixes on both sides, related codes and sources, as one message."""
+    text = error.text(lang)
+    sources = " · ".join(m.link(s.title, s.url) for s in error.sources[:4])
+    sections = [
+        error_heading(error, lang, m),
+        m.esc(text.description),
+        f"{m.bold(t('label_causes', lang))}\n{_bullets(text.causes, m)}",
+        f"{m.bold(t('label_client_fix', lang))}\n{_bullets(text.client_fix, m)}",
+        f"{m.bold(t('label_server_fix', lang))}\n{_bullets(text.server_fix, m)}",
+        _related_line(catalogue, error, lang, m),
+        f"{_label('label_spec', lang, m)}{sources}",
+    ]
+    sections = [s for s in sections if s]
+    while visible_length("\n\n".join(sections), m) > TEXT_LIMIT and len(sections) > 3:
+        del sections[-2]
+    return "\n\n".join(sections)
+
+
+def error_one_liner(error: NoStatus, lang: Lang, m: Markup) -> str:
+    return f"{m.bold(error.badge)} {m.esc(error.text(lang).title)}: {m.esc(error.text(lang).summary)}"
+
+
+# -- comparisons --------------------------------------------------------------------------------------
+
+
+def comparison_heading(codes: tuple[int, ...], lang: Lang) -> str:
+    """`301 vs 308`, `401 与 403 对比`."""
+    return t("compare_heading", lang, codes=t("compare_vs", lang).join(str(c) for c in codes))
+
+
+def comparison_caption(
+    catalogue: Catalogue, codes: tuple[int, ...], found: Comparison | None, lang: Lang, m: Markup
+) -> str:
+    """The rows that tell the codes apart, then when to use each; a set's own rows where one covers the
+    codes, else the facts every entry has. Within the caption limit."""
+    head = m.bold(comparison_heading(codes, lang))
+    entries = [catalogue.by_code[c] for c in codes]
+    names = "\n".join(f"{m.bold(str(e.code))} {m.esc(e.text(lang).title)}" for e in entries)
+    if found is not None:
+        columns = [found.codes.index(c) for c in codes]
+        rows = [(row.label(lang), [row.values(lang)[i] for i in columns]) for row in found.row]
+        summary = m.esc(found.heading(lang).summary) if set(codes) == set(found.codes) else ""
+        uses = [
+            f"{_label_text(t('label_use_when', lang, code=c), lang, m)}{m.esc(found.use(c, lang))}"
+            for c in codes
+        ]
+    else:
+        rows = _common_rows(catalogue, entries, lang)
+        summary = ""
+        uses = [f"{m.bold(str(e.code))}{_colon(lang)}{m.esc(e.text(lang).summary)}" for e in entries]
+    table = _table(codes, rows, lang, m)
+    for parts in (
+        [head, summary, names, table, "\n".join(uses)],
+        [head, names, table, "\n".join(uses)],
+        [head, table, "\n".join(uses)],
+        [head, table],
+    ):
+        if fitted := _fit(parts, CAPTION_LIMIT, m):
+            return fitted
+    return _fit([head, names], CAPTION_LIMIT, m)
+
+
+def _table(codes: tuple[int, ...], rows: list[tuple[str, list[str]]], lang: Lang, m: Markup) -> str:
+    return "\n".join(
+        f"{m.bold(label)}{_colon(lang, label)}"
+        + " · ".join(f"{code} {m.esc(value)}" for code, value in zip(codes, values, strict=True))
+        for label, values in rows
+    )
+
+
+def comparison_details(catalogue: Catalogue, found: Comparison, lang: Lang, m: Markup) -> str:
+    """The whole set: summary, every row, when to use each code, and the sources."""
+    codes = found.codes
+    rows = [(row.label(lang), list(row.values(lang))) for row in found.row]
+    uses = "\n".join(
+        f"{_label_text(t('label_use_when', lang, code=c), lang, m)}{m.esc(found.use(c, lang))}" for c in codes
+    )
+    sources = " · ".join(m.link(s.title, s.url) for s in found.sources[:6])
+    return "\n\n".join(
+        [
+            m.bold(found.heading(lang).title),
+            m.esc(found.heading(lang).summary),
+            _table(codes, rows, lang, m),
+            uses,
+            f"{_label('label_spec', lang, m)}{sources}",
+        ]
+    )
+
+
+def _colon(lang: Lang, after: str = "") -> str:
+    """The colon after a label, unless the label is a question ("Permanent?")."""
+    if after.endswith(("?", "？")):
+        return " "
+    return choose(lang, ": ", "：")
+
+
+def _label_text(text: str, lang: Lang, m: Markup) -> str:
+    return m.bold(text) + _colon(lang)
+
+
+def _common_rows(catalogue: Catalogue, entries: list[Entry], lang: Lang) -> list[tuple[str, list[str]]]:
+    """For codes no set covers: what every entry knows about itself."""
+    yes, no = t("yes", lang), t("no", lang)
+    return [
+        (t("label_class_short", lang), [catalogue.status_class(e.status_class).title(lang) for e in entries]),
+        (t("label_registered", lang), [t(f"status_{e.status}", lang) for e in entries]),
+        (t("label_cacheable", lang), [yes if e.cacheable else no for e in entries]),
+        (t("label_retry", lang), [t(f"retry_{e.retry}", lang) for e in entries]),
+        (t("label_fault", lang), [t(f"fault_{e.fault}", lang) for e in entries]),
+    ]

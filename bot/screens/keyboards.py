@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 
 from bot.core.catalogue import Catalogue, Entry, Lang
+from bot.core.comparisons import Comparison
 from bot.core.i18n import t
+from bot.core.nostatus import FAMILIES, NoStatus, NoStatusCatalogue
 from bot.screens import callbacks
 
 PAGE_SIZE = 12  # codes per class page: six rows of two, readable on a phone
@@ -45,8 +47,9 @@ def class_button(catalogue: Catalogue, digit: int, lang: Lang) -> Button:
 
 
 def home_keyboard(catalogue: Catalogue, lang: Lang) -> Keyboard:
-    """The five classes, then random."""
+    """The five classes, the errors that are not status codes as a sixth, then random."""
     buttons = [class_button(catalogue, d, lang) for d in range(1, 6)]
+    buttons.append(Button(t("btn_errors", lang), callback=callbacks.errors()))
     rows = [*_rows(buttons), (Button(t("btn_random", lang), callback=callbacks.random_code()),)]
     return tuple(rows)
 
@@ -79,8 +82,10 @@ def page_of(catalogue: Catalogue, entry: Entry) -> int:
     return catalogue.in_class(entry.status_class).index(entry) // PAGE_SIZE
 
 
-def card_keyboard(catalogue: Catalogue, entry: Entry, lang: Lang) -> Keyboard:
-    """Previous/next, back to the class, details, the spec, and share."""
+def card_keyboard(
+    catalogue: Catalogue, entry: Entry, lang: Lang, comparison: Comparison | None = None
+) -> Keyboard:
+    """Previous/next, back to the class, details, the spec, compare (when the code is in a set), share."""
     prev, nxt = catalogue.neighbours(entry.code)
     cls = catalogue.status_class(entry.status_class)
     nav = (
@@ -90,7 +95,10 @@ def card_keyboard(catalogue: Catalogue, entry: Entry, lang: Lang) -> Keyboard:
     )
     info = [Button(t("btn_details", lang), callback=callbacks.details(entry.code))]
     info.append(Button(t("btn_spec", lang), url=entry.spec_url))
-    return (nav, tuple(info), (Button(t("btn_share", lang), share=str(entry.code)),))
+    last = [Button(t("btn_share", lang), share=str(entry.code))]
+    if comparison is not None:
+        last.insert(0, Button(t("btn_compare", lang), callback=callbacks.compare(comparison.id, entry.code)))
+    return (nav, tuple(info), tuple(last))
 
 
 def codes_keyboard(catalogue: Catalogue, codes: tuple[int, ...], lang: Lang) -> Keyboard:
@@ -121,3 +129,85 @@ def inline_keyboard(entry: Entry, lang: Lang, bot_username: str | None) -> Keybo
     if bot_username:
         row.append(Button(t("btn_open_in_bot", lang), url=f"https://t.me/{bot_username}?start={entry.code}"))
     return (tuple(row),)
+
+
+def inline_start_keyboard(start: str, lang: Lang, bot_username: str | None) -> Keyboard:
+    """For a shared error card: a link that opens it in a private chat with the bot."""
+    if not bot_username:
+        return ()
+    return ((Button(t("btn_open_in_bot", lang), url=f"https://t.me/{bot_username}?start={start}"),),)
+
+
+# -- errors that are not status codes -----------------------------------------------------------------
+
+
+def error_keyboard(catalogue: Catalogue, error: NoStatus, lang: Lang) -> Keyboard:
+    """The related status codes, details, back to its family, share."""
+    related = [catalogue.by_code[c] for c in error.related if c in catalogue]
+    rows = _rows([Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in related])
+    rows.append(
+        (
+            Button(t("btn_details", lang), callback=callbacks.error_details(error.id)),
+            Button(t("btn_back", lang), callback=callbacks.family(error.family)),
+        )
+    )
+    rows.append((Button(t("btn_share", lang), share=error.badge),))
+    return tuple(rows)
+
+
+def error_details_keyboard(error: NoStatus) -> Keyboard:
+    """Under the details text: the first source."""
+    return ((Button(error.sources[0].title[:40], url=error.sources[0].url),),)
+
+
+def errors_home_keyboard(nostatus: NoStatusCatalogue, lang: Lang) -> Keyboard:
+    families = [f for f in FAMILIES if nostatus.in_family(f)]
+    rows = _rows([Button(t(f"family_{f}", lang), callback=callbacks.family(f)) for f in families])
+    rows.append((Button(t("btn_all_classes", lang), callback=callbacks.home()),))
+    return tuple(rows)
+
+
+def family_pages(nostatus: NoStatusCatalogue, family: str) -> int:
+    return max(1, math.ceil(len(nostatus.in_family(family)) / PAGE_SIZE))
+
+
+def family_keyboard(nostatus: NoStatusCatalogue, family: str, page: int, lang: Lang) -> Keyboard:
+    errors = nostatus.in_family(family)
+    total = family_pages(nostatus, family)
+    page = min(max(page, 0), total - 1)
+    chunk = errors[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = _rows([Button(_error_title(e, lang), callback=callbacks.error(e.id)) for e in chunk])
+    if total > 1:
+        rows.append(
+            (
+                Button("◀", callback=callbacks.family(family, (page - 1) % total)),
+                Button(f"{page + 1}/{total}", callback=callbacks.noop()),
+                Button("▶", callback=callbacks.family(family, (page + 1) % total)),
+            )
+        )
+    rows.append((Button(t("btn_back", lang), callback=callbacks.errors()),))
+    return tuple(rows)
+
+
+def _error_title(error: NoStatus, lang: Lang) -> str:
+    title = error.text(lang).title
+    label = f"{error.badge} {title}"
+    return label if len(label) <= TITLE_WIDTH + 6 else label[: TITLE_WIDTH + 5].rstrip() + "…"
+
+
+# -- comparisons --------------------------------------------------------------------------------------
+
+
+def comparison_keyboard(
+    catalogue: Catalogue, codes: tuple[int, ...], found: Comparison | None, back: int | None, lang: Lang
+) -> Keyboard:
+    """Each code opens its own card; the whole set as a message; back to the card the comparison was
+    opened from, or to browsing."""
+    entries = [catalogue.by_code[c] for c in codes]
+    rows = _rows([Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in entries])
+    back_to = callbacks.card(back) if back is not None and back in catalogue else callbacks.home()
+    last = [Button(t("btn_back", lang), callback=back_to)]
+    if found is not None:
+        last.insert(0, Button(t("btn_details", lang), callback=callbacks.compare_details(found.id)))
+    rows.append(tuple(last))
+    return tuple(rows)

@@ -85,9 +85,14 @@ def _ask(settings: Settings, query: str, lang: Lang) -> int:
         first = reply.text.split("\n", 1)[0]
         print(f"{first} ({t('miss_nearest', lang).rstrip(':：')}: {nearest})", file=sys.stderr)
         return 1
-    if reply.code is not None:  # a card: print everything the Details button would add
-        details = views.details(catalogue.by_code[reply.code], lang)
+    if reply.code is not None or reply.error_id is not None:  # a card: print what Details would add
+        if reply.code is not None:
+            details = views.details(catalogue.by_code[reply.code], lang)
+        else:
+            details = views.error_details(views.nostatus.by_id[reply.error_id or ""], lang)
         text = f"{reply.because}\n{details.text}" if reply.because else details.text
+        if reply.notes:
+            text += "\n\n" + "\n".join(reply.notes)
         reply = replace(reply, text=text)
     print(format_reply(reply, illustrations))
     return 0

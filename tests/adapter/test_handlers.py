@@ -159,7 +159,16 @@ async def test_the_command_menu_is_registered_in_both_languages(bot, fake):
     await fake.wait_for("setMyCommands", lambda c: c.params.get("language_code") == "zh")
     english = fake.commands()
     chinese = fake.commands(language_code="zh")
-    assert {c["command"] for c in english} == {"start", "code", "browse", "random", "lang", "help", "about"}
+    assert {c["command"] for c in english} == {
+        "start",
+        "code",
+        "compare",
+        "browse",
+        "random",
+        "lang",
+        "help",
+        "about",
+    }
     assert any("状态码" in c["description"] for c in chinese)
 
 

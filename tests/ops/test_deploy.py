@@ -265,9 +265,13 @@ def test_dockerfile_installs_the_locked_dependencies_and_the_wheel_that_carries_
             assert (ROOT / source).exists(), source
     runs = args_of("RUN")
     assert any("pip install --require-hashes -r requirements/runtime.lock" in rest for rest in runs)
-    assert any("pip wheel --no-deps" in rest and "pip install --no-deps /tmp/dist/*.whl" in rest for rest in runs)
+    assert any(
+        "pip wheel --no-deps" in rest and "pip install --no-deps /tmp/dist/*.whl" in rest for rest in runs
+    )
     assert not any(" -e " in rest for rest in runs)
-    assert not [rest for kw, rest in DOCKERFILE if kw == "COPY" and rest.startswith("--from") and "/app" in rest]
+    assert not [
+        rest for kw, rest in DOCKERFILE if kw == "COPY" and rest.startswith("--from") and "/app" in rest
+    ]
 
 
 def test_the_dockerfiles_ignore_file_lets_through_exactly_what_it_copies():
