@@ -134,3 +134,34 @@ def test_render_refuses_unknown_names(tmp_path):
     result = run_bot("render", "777", cwd=tmp_path)
     assert result.returncode == 2 and "not in the catalogue" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("CORS", "CORS"),
+        ("跨域", "CORS"),
+        ("curl: (7) Failed to connect to example.com port 443: Connection refused", "curl 7"),
+        ("net::ERR_NAME_NOT_RESOLVED", "ERR_NAME_NOT_RESOLVED"),
+        ("status 000", "000"),
+        ("Error 1020 Ray ID: 6b993ced1a281004 Access denied", "1020"),
+        ("301 vs 308", "301"),
+        ("401 和 403 的区别", "403"),
+        ("/compare 502 504", "504"),
+    ],
+)
+def test_ask_explains_what_is_no_status_and_compares_codes(
+    capsys, monkeypatch, tmp_path, query, expected, lang
+):
+    """In process (the same `main` as `python -m bot ask`): exit 0, the explanation, the related codes."""
+    from bot.terminal.cli import main
+
+    for name in ("TELEGRAM_BOT_TOKEN", "BOT_ILLUSTRATIONS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["ask", query, "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert expected in out
+    assert out.startswith("[picture: ")
+    assert "[1]" in out  # buttons to the related or compared codes
