@@ -176,17 +176,43 @@ def errors_spec(nostatus: NoStatusCatalogue) -> CardSpec:
     )  # fmt: skip
 
 
-def comparison_spec(comparison: Comparison) -> CardSpec:
-    codes = " · ".join(str(c) for c in comparison.codes)
-    return CardSpec(
-        comparison.picture, COMPARE_ACCENT, "Compare · 对比", codes, comparison.en.title, comparison.zh.title,
-        COMPARE_EMOJI, "What tells them apart · 如何区分",
+@dataclass(frozen=True)
+class TableSpec:
+    """A comparison's picture: the codes as columns, the facts that tell them apart as rows, both languages."""
+
+    name: str
+    accent: str
+    pill: str
+    en_title: str
+    zh_title: str
+    columns: tuple[tuple[str, str], ...]  # (code, its class colour)
+    rows: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]  # en label, zh label, values
+    footer: str
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        cells = [text for row in self.rows for text in (row[0], row[1], *row[2], *row[3])]
+        return (self.pill, self.en_title, self.zh_title, *(c for c, _ in self.columns), *cells, self.footer)
+
+
+def comparison_spec(comparison: Comparison, catalogue: Catalogue) -> TableSpec:
+    columns = tuple(
+        (
+            str(c),
+            catalogue.status_class(catalogue.by_code[c].status_class).colour if c in catalogue else "#334155",
+        )
+        for c in comparison.codes
+    )
+    rows = tuple((r.en, r.zh, r.en_values, r.zh_values) for r in comparison.row)
+    return TableSpec(
+        comparison.picture, COMPARE_ACCENT, "Compare · 对比", comparison.en.title, comparison.zh.title,
+        columns, rows, "What tells them apart · 如何区分",
     )  # fmt: skip
 
 
 def all_specs(
     catalogue: Catalogue, nostatus: NoStatusCatalogue | None = None, comparisons: Comparisons | None = None
-) -> list[CardSpec]:
+) -> list[CardSpec | TableSpec]:
     """Every picture the bot sends: one per code, one per class, the browse card, one per error without a
     status and its list, one per comparison."""
     # The pictures need no cross-check against the catalogue (the bot's start-up does that).
@@ -199,7 +225,7 @@ def all_specs(
         home_spec(catalogue),
         *(error_spec(e) for e in nostatus),
         errors_spec(nostatus),
-        *(comparison_spec(c) for c in comparisons),
+        *(comparison_spec(c, catalogue) for c in comparisons),
     ]
 
 
@@ -431,6 +457,79 @@ def render_card(spec: CardSpec, fonts: _Fonts, emoji_dir: Path = ART_EMOJI_DIR) 
     return image
 
 
+# The comparison table, in pixels of the 1280 x 720 card.
+TABLE_TOP, TABLE_BOTTOM, LABEL_RIGHT, TABLE_RIGHT = 238, 640, 392, 1220
+CELL_PAD = 10
+
+
+def _fit_size(fonts: _Fonts, text: str, role: str, width: float, size: int, smallest: int) -> int:
+    while size > smallest and fonts.width(text, role, size) > width:
+        size -= 1
+    return size
+
+
+def _cell(fonts: _Fonts, draw: ImageDraw.ImageDraw, x: float, y: float, width: float, height: float,
+          en: str, zh: str, en_fill: str) -> None:  # fmt: skip
+    """An English value over its Chinese one, each shrunk to the cell's width, centred vertically."""
+    en_size = _fit_size(fonts, en, "bold", width, 21, 12)
+    zh_size = _fit_size(fonts, zh, "regular", width, 19, 11)
+    block = en_size * 0.73 + 10 + zh_size * 0.84
+    top = y + (height - block) / 2
+    fonts.draw(draw, (x, top + en_size * 0.73), en, "bold", en_size, en_fill)
+    if zh and zh != en:
+        fonts.draw(draw, (x, top + en_size * 0.73 + 10 + zh_size * 0.84), zh, "regular", zh_size, "#4b5563")
+
+
+def _table_svg(accent: str, pill_width: float) -> str:
+    return f"""<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" \
+viewBox="0 0 {WIDTH} {HEIGHT}">
+<defs><linearGradient id="card-bg" x1="0" y1="0" x2="0" y2="1">
+<stop offset="0" stop-color="#ffffff"/><stop offset="1" stop-color="{_mix(accent, "#ffffff", 0.93)}"/>
+</linearGradient></defs>
+<rect width="{WIDTH}" height="{HEIGHT}" fill="url(#card-bg)"/>
+<rect width="18" height="{HEIGHT}" fill="{accent}"/>
+<rect x="{LEFT}" y="40" width="{pill_width:.1f}" height="{PILL_HEIGHT}" rx="{PILL_HEIGHT / 2}" fill="{accent}"/>
+<rect x="{LEFT - 12}" y="{TABLE_TOP}" width="{TABLE_RIGHT - LEFT + 24}" height="{TABLE_BOTTOM - TABLE_TOP}" \
+rx="18" fill="#ffffff" stroke="{_mix(accent, "#ffffff", 0.8)}" stroke-width="2"/>
+</svg>"""
+
+
+def render_table(spec: TableSpec, fonts: _Fonts) -> Image.Image:
+    """A comparison: title in both languages, then codes as columns and facts as rows."""
+    pill_width = fonts.width(spec.pill, "bold", PILL_TEXT) + 2 * PILL_PAD
+    image = _svg_to_image(_table_svg(spec.accent, pill_width))
+    draw = ImageDraw.Draw(image)
+    fonts.draw(draw, (LEFT + PILL_PAD, 40 + (PILL_HEIGHT + PILL_TEXT * 0.73) / 2), spec.pill, "bold", PILL_TEXT,
+               "#ffffff")  # fmt: skip
+    title_width = WIDTH - LEFT - 60
+    en_size = _fit_size(fonts, spec.en_title, "bold", title_width, 40, 24)
+    zh_size = _fit_size(fonts, spec.zh_title, "bold", title_width, 32, 20)
+    fonts.draw(draw, (LEFT, 150), spec.en_title, "bold", en_size, _mix(spec.accent, "#000000", 0.4))
+    fonts.draw(draw, (LEFT, 202), spec.zh_title, "bold", zh_size, "#1f2937")
+
+    columns = len(spec.columns)
+    column_width = (TABLE_RIGHT - LABEL_RIGHT) / columns
+    header = 64
+    row_height = (TABLE_BOTTOM - TABLE_TOP - header) / len(spec.rows)
+    for i, (code, colour) in enumerate(spec.columns):
+        x = LABEL_RIGHT + i * column_width + CELL_PAD
+        fonts.draw(draw, (x, TABLE_TOP + 46), code, "code", 36, colour)
+    line = _mix(spec.accent, "#ffffff", 0.85)
+    for r, (en_label, zh_label, en_values, zh_values) in enumerate(spec.rows):
+        y = TABLE_TOP + header + r * row_height
+        draw.line([(LEFT, y), (TABLE_RIGHT, y)], fill=line, width=2)
+        _cell(fonts, draw, LEFT + 4, y, LABEL_RIGHT - LEFT - 2 * CELL_PAD, row_height, en_label, zh_label,
+              _mix(spec.accent, "#000000", 0.3))  # fmt: skip
+        for i in range(columns):
+            x = LABEL_RIGHT + i * column_width + CELL_PAD
+            _cell(fonts, draw, x, y, column_width - 2 * CELL_PAD, row_height, en_values[i], zh_values[i],
+                  "#111827")  # fmt: skip
+
+    size = _fit_size(fonts, spec.footer, "regular", WIDTH - LEFT - 60, FOOTER_TEXT, 16)
+    fonts.draw(draw, (LEFT, FOOTER_BASELINE + 14), spec.footer, "regular", size, "#6b7280")
+    return image
+
+
 def encode(image: Image.Image) -> bytes:
     """JPEG with fixed settings and no metadata, so the same image always gives the same bytes."""
     out = io.BytesIO()
@@ -466,7 +565,13 @@ def render_cards(
     written = []
     for name in wanted:
         try:
-            data = encode(render_card(specs[name], fonts, art_emoji))
+            spec = specs[name]
+            drawn = (
+                render_table(spec, fonts)
+                if isinstance(spec, TableSpec)
+                else render_card(spec, fonts, art_emoji)
+            )
+            data = encode(drawn)
         except RenderError as exc:
             raise RenderError(f"card {name}: {exc}") from None
         path = out_dir / f"{name}.jpg"

@@ -108,7 +108,8 @@ def vendor_emoji(catalogue: Catalogue, emoji_dir: Path = ART_EMOJI_DIR) -> list[
     """Write the catalogue's emoji SVGs and index; return problems (missing emoji, shared emoji)."""
     users: dict[str, list[str]] = defaultdict(list)
     for spec in all_specs(catalogue):
-        users[emoji_key(spec.emoji)].append(spec.name)
+        if emoji := getattr(spec, "emoji", None):  # tables (comparisons) draw no pictogram
+            users[emoji_key(emoji)].append(spec.name)
     # Two codes with one pictogram would blur them; an error or a comparison may borrow a code's.
     problems = [
         f"emoji {emoji} is shared by cards {', '.join(codes)}"
