@@ -178,7 +178,7 @@ def errors_spec(nostatus: NoStatusCatalogue) -> CardSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A comparison's picture: the codes as columns, the facts that tell them apart as rows, both languages."""
+    """A comparison's picture: codes as columns, the facts that tell them apart as rows, both languages."""
 
     name: str
     accent: str
@@ -488,7 +488,8 @@ viewBox="0 0 {WIDTH} {HEIGHT}">
 </linearGradient></defs>
 <rect width="{WIDTH}" height="{HEIGHT}" fill="url(#card-bg)"/>
 <rect width="18" height="{HEIGHT}" fill="{accent}"/>
-<rect x="{LEFT}" y="40" width="{pill_width:.1f}" height="{PILL_HEIGHT}" rx="{PILL_HEIGHT / 2}" fill="{accent}"/>
+<rect x="{LEFT}" y="40" width="{pill_width:.1f}" height="{PILL_HEIGHT}" rx="{PILL_HEIGHT / 2}" \
+fill="{accent}"/>
 <rect x="{LEFT - 12}" y="{TABLE_TOP}" width="{TABLE_RIGHT - LEFT + 24}" height="{TABLE_BOTTOM - TABLE_TOP}" \
 rx="18" fill="#ffffff" stroke="{_mix(accent, "#ffffff", 0.8)}" stroke-width="2"/>
 </svg>"""
@@ -499,8 +500,8 @@ def render_table(spec: TableSpec, fonts: _Fonts) -> Image.Image:
     pill_width = fonts.width(spec.pill, "bold", PILL_TEXT) + 2 * PILL_PAD
     image = _svg_to_image(_table_svg(spec.accent, pill_width))
     draw = ImageDraw.Draw(image)
-    fonts.draw(draw, (LEFT + PILL_PAD, 40 + (PILL_HEIGHT + PILL_TEXT * 0.73) / 2), spec.pill, "bold", PILL_TEXT,
-               "#ffffff")  # fmt: skip
+    pill_baseline = 40 + (PILL_HEIGHT + PILL_TEXT * 0.73) / 2
+    fonts.draw(draw, (LEFT + PILL_PAD, pill_baseline), spec.pill, "bold", PILL_TEXT, "#ffffff")
     title_width = WIDTH - LEFT - 60
     en_size = _fit_size(fonts, spec.en_title, "bold", title_width, 40, 24)
     zh_size = _fit_size(fonts, spec.zh_title, "bold", title_width, 32, 20)
