@@ -21,7 +21,7 @@ from bot.ops.settings import Settings, load_settings
 
 REPLIES = ("sendPhoto", "sendMessage")
 WEBHOOK_URL = "https://bot.example.com/telegram-hook"
-WEBHOOK_SECRET = "s3cret-Token_1"
+WEBHOOK_SECRET = "s3cret-Token_1-long-enough"
 
 
 def free_port() -> int:

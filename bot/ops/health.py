@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.ops.heartbeat import heartbeat_path
+from bot.ops.heartbeat import heartbeat_paths
 from bot.ops.settings import Settings
 
 
@@ -27,12 +27,16 @@ def check(settings: Settings, max_age: float) -> int:
             return 1
         print("ok" if ok else "unhealthy: not ready", file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
-    path = heartbeat_path(settings)
-    try:
-        age = time.time() - path.stat().st_mtime
-    except OSError:
-        print(f"unhealthy: no heartbeat at {path}", file=sys.stderr)
+    ages = []
+    for path in heartbeat_paths(settings):
+        try:
+            ages.append(time.time() - path.stat().st_mtime)
+        except OSError:
+            continue
+    if not ages:
+        print(f"unhealthy: no heartbeat at {heartbeat_paths(settings)[0]}", file=sys.stderr)
         return 1
+    age = min(ages)
     if age > max_age:
         print(f"unhealthy: last getUpdates {age:.0f} s ago (limit {max_age:.0f} s)", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from telegram.ext import Application
 from bot.adapter.application import POLL_TIMEOUT, build_application
 from bot.adapter.context import services_of
 from bot.adapter.services import Services
-from bot.ops.heartbeat import beat, heartbeat_path
+from bot.ops.heartbeat import beat, heartbeat_paths
 from bot.ops.logs import setup_logging
 from bot.ops.settings import Settings
 
@@ -86,10 +86,10 @@ async def _serve(
 
 
 async def _start_polling(app: Application, settings: Settings, poll_timeout: int) -> None:
-    path = heartbeat_path(settings)
-    beat(path)
+    paths = heartbeat_paths(settings)
+    beat(paths)
     services = services_of(app)
-    services.heartbeat = lambda: beat(path)
+    services.heartbeat = lambda: beat(paths)
     assert app.updater is not None
     await app.updater.start_polling(
         timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, error_callback=_polling_error
@@ -103,11 +103,18 @@ def _polling_error(error: Exception) -> None:
 async def _start_webhook(app: Application, settings: Settings):
     from tornado.httpserver import HTTPServer
 
-    from bot.ops.webhook import make_webhook_app
+    from bot.ops.webhook import BODY_TIMEOUT, IDLE_TIMEOUT, MAX_BODY, make_webhook_app
 
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    server = HTTPServer(make_webhook_app(app, settings.webhook_url, secret))
+    if settings.plain_http_webhook_risk:
+        log.warning("WEBHOOK_URL is plain http on a public host: Telegram's servers only post to https")
+    server = HTTPServer(
+        make_webhook_app(app, settings.webhook_url, secret),
+        max_body_size=MAX_BODY,
+        body_timeout=BODY_TIMEOUT,
+        idle_connection_timeout=IDLE_TIMEOUT,
+    )
     server.listen(settings.webhook_port, settings.webhook_listen)
     await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
     log.info("Webhook server on %s:%d", settings.webhook_listen, settings.webhook_port)

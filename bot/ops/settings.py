@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram takes 1-256 characters; we ask for 16 or more: a short secret can be guessed, and the log
+# scrubber would blank every occurrence of it in ordinary text, which gives it away.
+MIN_SECRET = 16
 
 
 def default_state_dir() -> Path:
@@ -37,7 +40,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field("https://api.telegram.org", pattern=r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$")
     telegram_proxy: str | None = Field(None, pattern=r"^(https?|socks5h?)://[^\s]+$")
     bot_mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = Field(None, pattern=r"^https://[^\s]+$")
+    # https for Telegram's servers; a self-hosted `telegram-bot-api --local` also posts to plain http.
+    webhook_url: str | None = Field(None, pattern=r"^https?://[^\s/]+[^\s]*$")
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
@@ -87,6 +91,8 @@ class Settings(BaseSettings):
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET:
+            raise ValueError(f"must be at least {MIN_SECRET} characters, so it cannot be guessed")
         return value
 
     @model_validator(mode="after")
@@ -105,6 +111,24 @@ class Settings(BaseSettings):
     @property
     def api_root(self) -> str:
         return self.telegram_api_url.rstrip("/")
+
+    @property
+    def plain_http_webhook_risk(self) -> bool:
+        """A plain-http WEBHOOK_URL on a public host while talking to Telegram's own servers (which refuse
+        it): worth a warning at start. Loopback, private hosts and self-hosted Bot API servers are fine."""
+        import ipaddress
+        from urllib.parse import urlsplit
+
+        if not self.webhook_url or not self.webhook_url.startswith("http://"):
+            return False
+        if urlsplit(self.api_root).hostname != "api.telegram.org":
+            return False
+        host = urlsplit(self.webhook_url).hostname or ""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return host not in ("localhost",) and not host.endswith((".local", ".internal", ".lan"))
+        return not (address.is_loopback or address.is_private)
 
 
 def load_settings(**overrides: object) -> Settings:

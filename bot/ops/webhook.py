@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -19,6 +20,10 @@ from telegram.ext import Application
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; anything much larger is not from Telegram.
+MAX_BODY = 1024 * 1024
+BODY_TIMEOUT = 10.0  # seconds a client may take to send its request; slow ones are cut off
+IDLE_TIMEOUT = 60.0
 
 
 def url_path(webhook_url: str) -> str:
@@ -27,26 +32,55 @@ def url_path(webhook_url: str) -> str:
     return path if path.startswith("/") else f"/{path}"
 
 
+@tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
-    """POSTed updates: refused without the right secret, queued for the Application otherwise."""
+    """POSTed updates: the secret header is checked before any of the body is read; a body over MAX_BODY
+    is refused; what is not an update gets 400; an update is queued for the Application."""
 
     def initialize(self, app: Application, secret: str) -> None:
         self.app = app
         self.secret = secret
+        self.chunks: list[bytes] = []
+        self.size = 0
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        if self.request.method != "POST":
+            raise tornado.web.HTTPError(HTTPStatus.METHOD_NOT_ALLOWED)
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("Refused a webhook request without the right secret token")
-            self.set_status(HTTPStatus.FORBIDDEN)
+            self._refuse(HTTPStatus.FORBIDDEN)
+            return
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return
+        self.request.connection.set_max_body_size(MAX_BODY)
+
+    def _refuse(self, status: HTTPStatus) -> None:
+        """Answer now and close: the body, whatever it holds, is never read."""
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish()
+        self.request.connection.stream.close()
+
+    def data_received(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > MAX_BODY:  # a body sent without Content-Length, or lying about it
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return
+        self.chunks.append(chunk)
+
+    async def post(self) -> None:
+        if self._finished:
             return
         try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(HTTPStatus.BAD_REQUEST)
-            return
+            data = json.loads(b"".join(self.chunks))
+            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
+        except Exception:
+            update = None
         if update is None:
+            log.info("Refused a webhook body that is not an update (%d bytes)", self.size)
             self.set_status(HTTPStatus.BAD_REQUEST)
             return
         await self.app.update_queue.put(update)
@@ -70,7 +104,8 @@ class HealthHandler(tornado.web.RequestHandler):
 def make_webhook_app(app: Application, webhook_url: str, secret: str) -> tornado.web.Application:
     return tornado.web.Application(
         [
-            (url_path(webhook_url), UpdateHandler, {"app": app, "secret": secret}),
+            # Matched literally: tornado reads routes as regular expressions ("/hook+v1", "/t/[x]").
+            (re.escape(url_path(webhook_url)), UpdateHandler, {"app": app, "secret": secret}),
             ("/healthz", HealthHandler, {"app": app, "readiness": False}),
             ("/readyz", HealthHandler, {"app": app, "readiness": True}),
         ]

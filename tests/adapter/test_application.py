@@ -110,3 +110,44 @@ def test_json_logs_keep_the_traceback_even_without_a_secret_to_scrub():
     entry = json.loads(stream.getvalue().strip().splitlines()[-1])
     assert entry["message"] == "Update failed"
     assert "RuntimeError: boom in a handler" in entry["exception"]
+
+
+async def test_the_webhook_path_is_matched_literally(start_bot, fake):
+    port = free_port()
+    settings = {**webhook_settings(port), "webhook_url": "https://bot.example.com/hook+v1/t[x]"}
+    bot = await start_bot(**settings)
+    update = bot.say("404")
+    body = {k: v for k, v in update.items() if not k.startswith("_")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    async with httpx.AsyncClient() as client:
+        ok = await client.post(f"http://127.0.0.1:{port}/hook+v1/t[x]", json=body, headers=headers)
+        lookalike = await client.post(f"http://127.0.0.1:{port}/hookkv1/tx", json=body, headers=headers)
+    assert ok.status_code == 200 and lookalike.status_code == 404
+    call = await bot.reply_to(update)
+    assert call.params["caption"].startswith("<b>404 Not Found</b>")
+
+
+async def test_a_huge_body_is_refused_without_reading_it_and_without_the_secret_first(webhook_bot):
+    url = f"http://127.0.0.1:{webhook_bot.port}/telegram-hook"
+    big = b"x" * (3 * 1024 * 1024)
+    async with httpx.AsyncClient() as client:
+        anonymous = await client.post(url, content=big)
+        too_large = await client.post(
+            url, content=big, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        )
+    assert anonymous.status_code == 403
+    assert too_large.status_code == 413
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"42", b'{"update_id": 7, "message": "str"}', b"{not json"])
+async def test_json_that_is_not_an_update_gets_400_quietly(webhook_bot, caplog, body):
+    url = f"http://127.0.0.1:{webhook_bot.port}/telegram-hook"
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        )
+    assert response.status_code == 400
+    assert "Traceback" not in caplog.text
+    update = webhook_bot.say("404")  # and the next real update is answered
+    assert (await post(webhook_bot, update, WEBHOOK_SECRET)).status_code == 200
+    assert (await webhook_bot.reply_to(update)).params["caption"].startswith("<b>404 Not Found</b>")

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
-from harness import free_port, webhook_settings
+from harness import WEBHOOK_SECRET, free_port, webhook_settings
 
 from bot.ops.settings import load_settings
 
@@ -417,7 +417,7 @@ async def test_caddy_forwards_only_posts_to_the_webhook_path(start_bot, tmp_path
                     await asyncio.sleep(0.05)
             update = bot.say("404")
             body = {k: v for k, v in update.items() if not k.startswith("_")}
-            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+            headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
             response = await client.post(f"{base}/telegram-hook", json=body, headers=headers)
             assert response.status_code == 200
             call = await bot.reply_to(update)

@@ -211,3 +211,34 @@ async def test_stopping_the_bot_frees_the_metrics_port(metrics_bot, start_bot):
     await again.ask("404")
     found = await scrape_until(port, lambda f: value(f, "bot_reply_seconds_count") >= 1)
     assert value(found, "bot_updates_total", kind="message") == 1  # the new bot's own registry
+
+
+def test_the_heartbeat_never_writes_through_a_symlink(tmp_path):
+    from bot.ops.heartbeat import beat
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me\n")
+    link = tmp_path / "state" / "heartbeat"
+    link.parent.mkdir()
+    link.symlink_to(victim)
+    beat((link,))
+    assert victim.read_text() == "keep me\n"
+    assert not link.is_symlink() and link.read_text().strip().isdigit()
+
+
+def test_a_read_only_state_dir_moves_the_heartbeat_and_health_stays_true(tmp_path, monkeypatch):
+    from bot.ops.health import check
+    from bot.ops.heartbeat import beat, heartbeat_paths
+    from bot.ops.settings import load_settings
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    state = tmp_path / "state"
+    state.write_text("not a folder: nothing can be written inside")
+    settings = load_settings(_env_file=None, bot_state_dir=state)
+    beat(heartbeat_paths(settings))
+    assert heartbeat_paths(settings)[1].exists()
+    assert check(settings, max_age=60) == 0

@@ -48,7 +48,7 @@ def test_allowed_chats_are_comma_separated_ids(monkeypatch):
         ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
         ({"TELEGRAM_PROXY": "proxy.local:3128"}, "TELEGRAM_PROXY"),
         ({"BOT_ALLOWED_CHATS": "team"}, "BOT_ALLOWED_CHATS"),
-        ({"BOT_MODE": "webhook", "WEBHOOK_SECRET": "s3cret"}, "WEBHOOK_URL"),
+        ({"BOT_MODE": "webhook", "WEBHOOK_SECRET": "s3cret-long-enough-1"}, "WEBHOOK_URL"),
         ({"BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.example.com/hook"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
     ],
@@ -100,3 +100,31 @@ def test_settings_parsing_only_ever_raises_settings_error(env):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_a_short_webhook_secret_is_refused_naming_the_variable():
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET: must be at least 16 characters"):
+        load_settings(
+            _env_file=None, bot_mode="webhook", webhook_url="https://x.example/h", webhook_secret="a"
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "api", "risky"),
+    [
+        ("http://127.0.0.1:8081/hook", "https://api.telegram.org", False),
+        ("http://10.0.0.5/hook", "https://api.telegram.org", False),
+        ("http://bot.example.com/hook", "http://127.0.0.1:8081", False),  # a self-hosted Bot API server
+        ("http://bot.example.com/hook", "https://api.telegram.org", True),
+        ("https://bot.example.com/hook", "https://api.telegram.org", False),
+    ],
+)
+def test_plain_http_webhooks_are_allowed_and_warned_about_only_where_telegram_would_refuse(url, api, risky):
+    settings = load_settings(
+        _env_file=None,
+        bot_mode="webhook",
+        webhook_url=url,
+        webhook_secret="0123456789abcdef",
+        telegram_api_url=api,
+    )
+    assert settings.plain_http_webhook_risk is risky
