@@ -31,7 +31,7 @@ from bot.core.catalogue import Catalogue, load_catalogue
 from bot.core.i18n import load_strings, t
 from bot.core.markup import HTML
 from bot.core.search import Searcher
-from bot.ops.metrics import Metrics
+from bot.ops.metrics import MISSES_FILE, Metrics, MissRecorder
 from bot.ops.settings import Settings, SettingsError
 from bot.ops.state import State
 from bot.screens.views import COMMANDS, Views
@@ -56,7 +56,9 @@ def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Se
         state=state,
         illustrations=illustrations,
         delivery=Delivery(state, illustrations),
-        metrics=Metrics(),
+        metrics=Metrics(
+            MissRecorder(settings.bot_state_dir / MISSES_FILE) if settings.bot_record_misses else None
+        ),
     )
 
 

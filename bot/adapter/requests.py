@@ -84,7 +84,8 @@ def readable_updates(payload: bytes) -> bytes:
             Update.de_json(update, None)
         except Exception as exc:  # whatever the parser raises, the update is unreadable
             update_id = update.get("update_id") if isinstance(update, dict) else None
-            log.warning("Skipping update %s: it cannot be read (%s: %s)", update_id, type(exc).__name__, exc)
+            # The type only: a parser's message may quote what the user sent.
+            log.warning("Skipping update %s: it cannot be read (%s)", update_id, type(exc).__name__)
             if isinstance(update_id, int):
                 readable.append({"update_id": update_id})
         else:

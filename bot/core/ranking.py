@@ -119,9 +119,14 @@ def stem(word: str) -> str:
     return word
 
 
+# Addresses, hosts, paths and anything with a digit say nothing about which code a question is about:
+# "john@example.com" must not find the entry that mentions example.com.
+_NOT_WORDS = re.compile(r"\S*[@/\\]\S*|\S+\.\S+|\S*\d\S*")
+
+
 def terms(text: str) -> list[str]:
     """Stemmed English words without stop words, and Chinese as overlapping character pairs."""
-    text = text.casefold()
+    text = _NOT_WORDS.sub(" ", text.casefold())
     found = [stem(w) for w in _WORD.findall(text) if w not in _STOP and len(w) > 1]
     for run in _CJK.findall(text):
         found.extend(run[i : i + 2] for i in range(len(run) - 1)) if len(run) > 1 else found.append(run)

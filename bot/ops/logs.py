@@ -37,6 +37,29 @@ class RedactToken(logging.Filter):
         return text
 
 
+# python-telegram-bot logs a getUpdates batch it cannot parse in full, at CRITICAL: users' messages.
+_RAW_UPDATES = "Error while parsing updates! Received data was %r"
+
+
+class NoUserText(logging.Filter):
+    """Keeps what users wrote out of the log: an unreadable batch is logged by its ids and size only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _RAW_UPDATES and isinstance(record.args, tuple) and record.args:
+            batch = record.args[0]
+            updates = batch if isinstance(batch, list) else []
+            ids = [u.get("update_id") for u in updates if isinstance(u, dict)][:20]
+            record.msg = "Error while parsing updates: %d updates, ids %s, %d bytes of data (not logged)"
+            record.args = (len(updates), ids, len(repr(batch)))
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                record.msg += "; %s"
+                record.args = (*record.args, type(error).__name__)
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors."""
 
@@ -66,6 +89,7 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(NoUserText())
     handler.addFilter(RedactToken(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -82,6 +82,8 @@ async def _serve(
             await app.updater.stop()
         await app.stop()
     services.state.save()
+    if services.metrics.recorder is not None:
+        services.metrics.recorder.close()
     return 0
 
 

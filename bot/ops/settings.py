@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     metrics_port: int = Field(0, ge=0, le=65535)
     metrics_listen: str = "127.0.0.1"
+    # Keep the texts of queries that found nothing (cut short, no user ids) in BOT_STATE_DIR/misses.jsonl,
+    # for `python -m bot misses`. Off by default: they are what users typed.
+    bot_record_misses: bool = False
 
     @field_validator("telegram_bot_token", "webhook_secret", "telegram_proxy", "webhook_url", mode="before")
     @classmethod

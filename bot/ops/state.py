@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -23,6 +24,7 @@ STATE_FILE = "state.json"
 FORMAT = 1
 _TEMP_PREFIX, _TEMP_SUFFIX = ".state-", ".tmp"
 _LEFTOVER_AGE = 60  # seconds
+_USER_ID = re.compile(r"-?[0-9]{1,20}")
 
 
 class State:
@@ -42,20 +44,32 @@ class State:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
-        except (OSError, ValueError) as exc:
-            log.warning("State file %s is unreadable (%s); starting afresh and rebuilding it", self.path, exc)
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+            self._keep_copy(f"unreadable ({type(exc).__name__})")
             return
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            log.warning("State file %s has an unknown format; starting afresh and rebuilding it", self.path)
+            self._keep_copy("of an unknown format")
             return
         file_ids = raw.get("file_ids")
         languages = raw.get("languages")
         if isinstance(file_ids, dict):
             self.file_ids = {str(k): v for k, v in file_ids.items() if isinstance(v, str) and v}
         if isinstance(languages, dict):
+            # ASCII digits only: "²".isdigit() is true, and int("²") raises.
             self.languages = {
-                int(k): v for k, v in languages.items() if k.lstrip("-").isdigit() and v in ("en", "zh")
+                int(k): v for k, v in languages.items() if _USER_ID.fullmatch(k) and v in ("en", "zh")
             }
+
+    def _keep_copy(self, why: str) -> None:
+        """Set an unusable state file aside before it is rebuilt, so nothing is lost that could be mended."""
+        copy = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            os.replace(self.path, copy)
+            log.warning("State file %s is %s; kept as %s, starting afresh", self.path, why, copy.name)
+        except OSError as exc:
+            log.warning(
+                "State file %s is %s and cannot be set aside (%s); starting afresh", self.path, why, exc
+            )
 
     def _remove_leftovers(self) -> None:
         """Temporary files of writes a crash interrupted: never valid state, only clutter.

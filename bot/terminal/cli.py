@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=("en", "zh"), default=None, help="answer language")
     render = commands.add_parser("render", help="regenerate the illustration cards in data/cards")
     render.add_argument("codes", nargs="*", help="codes (404), classes (4xx) or home; default: every picture")
+    misses = commands.add_parser(
+        "misses", help="the queries that found nothing (with BOT_RECORD_MISSES=true)"
+    )
+    misses.add_argument("--top", type=int, default=30, help="how many to list, most asked first")
     health = commands.add_parser("health", help="exit 0 when the running bot is alive (for health checks)")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds since the last sign of life")
     return parser
@@ -44,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(settings, " ".join(args.query), args.lang or settings.bot_default_language)
         if args.command == "render":
             return _render(args.codes)
+        if args.command == "misses":
+            return _misses(settings, args.top)
         if args.command == "health":
             from bot.ops.health import check
 
@@ -95,6 +101,33 @@ def _ask(settings: Settings, query: str, lang: Lang) -> int:
             text += "\n\n" + "\n".join(reply.notes)
         reply = replace(reply, text=text)
     print(format_reply(reply, illustrations))
+    return 0
+
+
+def _misses(settings: Settings, top: int) -> int:
+    """What users asked that found nothing, most asked first: where the catalogue should grow."""
+    import json
+    from collections import Counter
+
+    from bot.ops.metrics import MISSES_FILE
+
+    path = settings.bot_state_dir / MISSES_FILE
+    counts: Counter[str] = Counter()
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    counts[json.loads(line)["text"]] += 1
+                except (ValueError, KeyError, TypeError):
+                    continue
+    except FileNotFoundError:
+        print(
+            f"no missed queries recorded in {path} (set BOT_RECORD_MISSES=true to record them)",
+            file=sys.stderr,
+        )
+        return 1
+    for text, count in counts.most_common(top):
+        print(f"{count:6d}  {text}")
     return 0
 
 

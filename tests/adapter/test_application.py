@@ -151,3 +151,16 @@ async def test_json_that_is_not_an_update_gets_400_quietly(webhook_bot, caplog, 
     update = webhook_bot.say("404")  # and the next real update is answered
     assert (await post(webhook_bot, update, WEBHOOK_SECRET)).status_code == 200
     assert (await webhook_bot.reply_to(update)).params["caption"].startswith("<b>404 Not Found</b>")
+
+
+async def test_an_unreadable_batch_is_logged_by_ids_and_size_never_by_what_users_wrote(start_bot, fake):
+    with logged("INFO", "text", [fake.token]) as stream:
+        bot = await start_bot()
+        fake.push_update({"update_id": 9001, "message": {"chat": "nope", "text": "my pin is 8641-secret"}})
+        call = await bot.ask("404")  # polling moved past it
+        assert call.params["caption"].startswith("<b>404 Not Found</b>")
+        await bot.idle()
+        await bot.stop()
+    text = stream.getvalue()
+    assert "9001" in text  # the update is named by its id
+    assert "8641-secret" not in text and "my pin" not in text

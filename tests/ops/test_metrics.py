@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from bot.ops.metrics import MISSED_QUERY_LABELS, OTHER, Metrics
+from bot.ops.metrics import MISS_KINDS, Metrics, MissRecorder, miss_kind
 
 
-def test_missed_queries_are_normalised_and_capped():
+def test_missed_queries_are_counted_by_kind_never_by_text():
     metrics = Metrics()
-    metrics.missed_query("  Qwzx   PLOMB ")
-    metrics.missed_query("qwzx plomb")
-    assert metrics.missed.labels("qwzx plomb")._value.get() == 2
-    for i in range(MISSED_QUERY_LABELS + 10):
-        metrics.missed_query(f"nonsense {i}")
-    assert metrics.missed.labels(OTHER)._value.get() == 11
-    labels = {s.labels["query"] for m in metrics.registry.collect() for s in m.samples if "query" in s.labels}
-    assert len(labels) == MISSED_QUERY_LABELS + 1
+    for query in ("john@example.com", "+44 20 7946 0958 call me", "12345", "随便问问", "line one\nline two"):
+        metrics.missed_query(query)
+    samples = [
+        s for m in metrics.registry.collect() for s in m.samples if s.name == "bot_missed_queries_total"
+    ]
+    assert {s.labels["kind"] for s in samples} <= set(MISS_KINDS)
+    assert miss_kind("12345") == "number" and miss_kind("随便问问") == "chinese"
+    assert miss_kind("line one\nline two") == "paste"
+
+
+def test_recorded_misses_are_cut_short_and_written_off_the_caller(tmp_path):
+    recorder = MissRecorder(tmp_path / "misses.jsonl")
+    metrics = Metrics(recorder)
+    metrics.missed_query("qwzx plomb " * 12)
+    recorder.close()
+    line = (tmp_path / "misses.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert '"kind": "words"' in line and len(line) < 140
 
 
 def test_lookup_outcomes_are_a_closed_set():

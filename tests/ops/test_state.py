@@ -75,3 +75,22 @@ def test_leftovers_of_an_interrupted_write_are_removed_at_start(tmp_path):
     state = State(tmp_path)
     assert state.file_id("k") == "v"
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, STATE_FILE]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"format": 1, "languages": {"²": "zh", "42": "zh"}}',  # "²".isdigit() is true; int("²") raises
+        "[" * 100_000 + "]" * 100_000,  # deep enough for a RecursionError in json
+        "not json at all",
+        '{"format": 99}',
+    ],
+)
+def test_a_corrupt_state_file_never_stops_the_start_and_is_kept_aside(tmp_path, content):
+    (tmp_path / STATE_FILE).write_text(content, encoding="utf-8")
+    state = State(tmp_path)
+    if content.startswith('{"format": 1'):
+        assert state.language(42) == "zh"  # what could be read was kept
+    else:
+        copies = list(tmp_path.glob(f"{STATE_FILE}.corrupt-*"))
+        assert len(copies) == 1 and copies[0].read_text(encoding="utf-8") == content
