@@ -70,10 +70,16 @@ def build_application(settings: Settings, *, catalogue: Catalogue | None = None)
     services = build_services(settings, catalogue)
     proxy = settings.telegram_proxy
     request = ApiRequest(
-        services.metrics, connection_pool_size=32, proxy=proxy, connect_timeout=10, read_timeout=15
+        services.metrics,
+        services.reject_token,
+        connection_pool_size=32,
+        proxy=proxy,
+        connect_timeout=10,
+        read_timeout=15,
     )
     updates_request = UpdatesRequest(
         services.metrics,
+        services.reject_token,
         on_answer=services.beat,  # each answered getUpdates proves polling is alive
         proxy=proxy,
         connect_timeout=10,

@@ -27,9 +27,12 @@ _EMPTY_ANSWER = b'{"ok":true,"result":[]}'
 class ApiRequest(HTTPXRequest):
     """HTTPXRequest that counts failed Bot API calls by method, for the metrics endpoint."""
 
-    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
+    def __init__(
+        self, metrics: Metrics, on_rejected: Callable[[], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._metrics = metrics
+        self._on_rejected = on_rejected
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
@@ -42,14 +45,22 @@ class ApiRequest(HTTPXRequest):
             raise
         if code >= 400:
             self._metrics.api_errors.labels(api_method).inc()
+        if code == 401 and self._on_rejected is not None:  # Unauthorized: the token is no longer valid
+            self._on_rejected()
         return code, payload
 
 
 class UpdatesRequest(ApiRequest):
     """The getUpdates connection: a heartbeat on every answer, and no batch refused forever."""
 
-    def __init__(self, metrics: Metrics, on_answer: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(metrics, **kwargs)
+    def __init__(
+        self,
+        metrics: Metrics,
+        on_rejected: Callable[[], None] | None,
+        on_answer: Callable[[], None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(metrics, on_rejected, **kwargs)
         self._on_answer = on_answer
         self._last_offset: object = None
         self._last_had_updates = False

@@ -14,6 +14,8 @@ from bot.ops.settings import Settings
 from bot.ops.state import State
 from bot.screens.views import Views
 
+EXIT_TOKEN_REJECTED = 2
+
 
 @dataclass
 class Services:
@@ -26,7 +28,18 @@ class Services:
     delivery: Delivery
     metrics: Metrics
     heartbeat: Callable[[], None] | None = None  # set by the runner in polling mode
+    # Set by the runner: stop the bot with this exit code (a token revoked while running).
+    shutdown: Callable[[int], None] | None = None
+    token_rejected: bool = False
 
     def beat(self) -> None:
         if self.heartbeat is not None:
             self.heartbeat()
+
+    def reject_token(self) -> None:
+        """The Bot API answered 401: the token was revoked. Exit non-zero so a supervisor restarts the bot
+        and the operator reads why, instead of a live process that can do nothing."""
+        if not self.token_rejected:
+            self.token_rejected = True
+            if self.shutdown is not None:
+                self.shutdown(EXIT_TOKEN_REJECTED)

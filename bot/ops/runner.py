@@ -7,9 +7,11 @@ import logging
 import os
 import signal
 import threading
+from urllib.parse import urlsplit
 
 from prometheus_client import start_http_server
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.adapter.application import POLL_TIMEOUT, build_application
@@ -22,14 +24,44 @@ from bot.ops.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def run(settings: Settings) -> int:
-    """The blocking entry of `python -m bot run`."""
+class StartupError(Exception):
+    """The bot cannot run as configured: one line for the operator, and the exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def secrets_of(settings: Settings) -> list[str]:
     secrets = [settings.token or ""]
     if settings.webhook_secret:
         secrets.append(settings.webhook_secret.get_secret_value())
+    return [s for s in secrets if s]
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<secret>")
+    return text
+
+
+def run(settings: Settings) -> int:
+    """The blocking entry of `python -m bot run`: whatever goes wrong ends in one line, never a secret."""
+    secrets = secrets_of(settings)
     setup_logging(settings.log_level, settings.log_format, secrets)
-    app = build_application(settings)
-    return asyncio.run(serve(app, settings))
+    try:
+        app = build_application(settings)
+        return asyncio.run(serve(app, settings))
+    except StartupError:
+        raise
+    except InvalidToken:
+        raise StartupError(
+            "the Bot API server rejected TELEGRAM_BOT_TOKEN: check it with @BotFather "
+            "(or TELEGRAM_API_URL, if you run your own Bot API server)"
+        ) from None
+    except Exception as exc:  # the last stop before a traceback would print the token
+        log.debug("Stopped by an unexpected error", exc_info=True)
+        raise StartupError(f"unexpected {type(exc).__name__}: {scrub(str(exc), secrets)}", 1) from None
 
 
 async def serve(
@@ -47,14 +79,31 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     services = services_of(app)
+    exit_code = 0
+
+    def shutdown(code: int) -> None:
+        nonlocal exit_code
+        if code:
+            log.error(
+                "The Bot API server rejected TELEGRAM_BOT_TOKEN (revoked?); stopping with exit code %d", code
+            )
+        exit_code = exit_code or code
+        stop.set()
+
+    services.shutdown = shutdown
     metrics_server = None
     if settings.metrics_port:
-        metrics_server, _ = start_http_server(
-            settings.metrics_port, settings.metrics_listen, registry=services.metrics.registry
-        )
+        try:
+            metrics_server, _ = start_http_server(
+                settings.metrics_port, settings.metrics_listen, registry=services.metrics.registry
+            )
+        except OSError as exc:
+            where = f"METRICS_LISTEN={settings.metrics_listen} METRICS_PORT={settings.metrics_port}"
+            raise StartupError(f"cannot serve metrics on {where}: {exc.strerror or exc}") from None
         log.info("Metrics on http://%s:%d/metrics", settings.metrics_listen, settings.metrics_port)
     try:
-        return await _serve(app, settings, stop, services, poll_timeout)
+        code = await _serve(app, settings, stop, services, poll_timeout)
+        return exit_code or code
     finally:
         if metrics_server is not None:  # free the port: a restart in the same process binds it again
             metrics_server.shutdown()
@@ -65,6 +114,7 @@ async def _serve(
     app: Application, settings: Settings, stop: asyncio.Event, services: Services, poll_timeout: int
 ) -> int:
     server = None
+    await _initialize(app, settings)
     async with app:
         if app.post_init is not None:  # only Application.run_* call it themselves
             await app.post_init(app)
@@ -85,6 +135,28 @@ async def _serve(
     if services.metrics.recorder is not None:
         services.metrics.recorder.close()
     return 0
+
+
+async def _initialize(app: Application, settings: Settings) -> None:
+    """Reach the Bot API (getMe), retrying with backoff while it is down, for BOT_STARTUP_RETRY seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.bot_startup_retry
+    delay = 1.0
+    while True:
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            raise
+        except (NetworkError, TimedOut) as exc:
+            if loop.time() + delay > deadline:
+                host = urlsplit(settings.api_root).hostname
+                raise StartupError(
+                    f"cannot reach the Bot API server at TELEGRAM_API_URL (host {host}): {exc}", 1
+                ) from None
+            log.warning("The Bot API server is unreachable (%s); retrying in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 async def _start_polling(app: Application, settings: Settings, poll_timeout: int) -> None:
@@ -117,7 +189,11 @@ async def _start_webhook(app: Application, settings: Settings):
         body_timeout=BODY_TIMEOUT,
         idle_connection_timeout=IDLE_TIMEOUT,
     )
-    server.listen(settings.webhook_port, settings.webhook_listen)
+    try:
+        server.listen(settings.webhook_port, settings.webhook_listen)
+    except OSError as exc:  # a busy port, or an address this machine does not have
+        where = f"WEBHOOK_LISTEN={settings.webhook_listen} WEBHOOK_PORT={settings.webhook_port}"
+        raise StartupError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
     log.info("Webhook server on %s:%d", settings.webhook_listen, settings.webhook_port)
     return server

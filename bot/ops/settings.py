@@ -56,11 +56,31 @@ class Settings(BaseSettings):
     # Keep the texts of queries that found nothing (cut short, no user ids) in BOT_STATE_DIR/misses.jsonl,
     # for `python -m bot misses`. Off by default: they are what users typed.
     bot_record_misses: bool = False
+    # How long to keep retrying, at start, a Bot API server that does not answer (it may be starting too).
+    bot_startup_retry: float = Field(60.0, ge=0, le=3600)
 
     @field_validator("telegram_bot_token", "webhook_secret", "telegram_proxy", "webhook_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_state_dir", mode="before")
+    @classmethod
+    def _state_dir_not_blank(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: name a folder, or leave it unset for the default")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_port(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        try:
+            urlsplit(value).port  # noqa: B018 - raises for a port outside 0-65535
+        except ValueError:
+            raise ValueError("has a port outside 1-65535") from None
+        return value
 
     @field_validator("bot_illustrations_dir", mode="before")
     @classmethod
@@ -138,6 +158,8 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings; a bad one raises SettingsError with a single line for the operator."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError("The .env file is not UTF-8 text: save it as UTF-8") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"]]

@@ -151,9 +151,13 @@ def _run(settings: Settings) -> int:
             print(file=sys.stderr)
             return _console(settings)
         return 1
-    from bot.ops.runner import run
+    from bot.ops.runner import StartupError, run
 
-    return run(settings)
+    try:
+        return run(settings)
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
 
 
 if __name__ == "__main__":  # pragma: no cover
