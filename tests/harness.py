@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +17,20 @@ from fake_telegram import Call, FakeTelegram
 
 from bot.adapter.application import build_application
 from bot.adapter.context import services_of
+from bot.core.catalogue import load_catalogue
+from bot.core.search import Searcher
 from bot.ops.runner import serve
 from bot.ops.settings import Settings, load_settings
 
 REPLIES = ("sendPhoto", "sendMessage")
 WEBHOOK_URL = "https://bot.example.com/telegram-hook"
 WEBHOOK_SECRET = "s3cret-Token_1-long-enough"
+
+
+@functools.cache
+def shared_searcher() -> Searcher:
+    """The catalogue and its indexes, built once for every bot the tests start (they are read-only)."""
+    return Searcher.load(load_catalogue())
 
 
 def free_port() -> int:
@@ -66,7 +75,7 @@ class RunningBot:
         return services_of(self.app)
 
     async def start(self) -> RunningBot:
-        self.app = build_application(self.settings)
+        self.app = build_application(self.settings, searcher=shared_searcher())
         self.task = asyncio.create_task(serve(self.app, self.settings, self.stop_event, poll_timeout=1))
         # The fake records a call when it answers it, and the first long poll is still open: wait for the
         # Application to report itself running instead.

@@ -41,11 +41,14 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits on Telegram's side
 
 
-def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Services:
-    """Load and index everything once, before the first update."""
-    catalogue = catalogue or load_catalogue()
+def build_services(
+    settings: Settings, catalogue: Catalogue | None = None, searcher: Searcher | None = None
+) -> Services:
+    """Load and index everything once, before the first update. A catalogue and searcher built already
+    (by the tests, which start many bots) may be passed in; they hold no state of their own."""
+    catalogue = catalogue or (searcher.catalogue if searcher else load_catalogue())
     load_strings()
-    searcher = Searcher.load(catalogue)
+    searcher = searcher or Searcher.load(catalogue)
     state = State(settings.bot_state_dir)
     illustrations = Illustrations(catalogue.codes, settings.bot_illustrations_dir)
     return Services(
@@ -62,12 +65,14 @@ def build_services(settings: Settings, catalogue: Catalogue | None = None) -> Se
     )
 
 
-def build_application(settings: Settings, *, catalogue: Catalogue | None = None) -> Application:
+def build_application(
+    settings: Settings, *, catalogue: Catalogue | None = None, searcher: Searcher | None = None
+) -> Application:
     """The configured Application: API root, proxy, rate limiter, handlers, services."""
     token = settings.token
     if not token:
         raise SettingsError("Invalid setting TELEGRAM_BOT_TOKEN: not set")
-    services = build_services(settings, catalogue)
+    services = build_services(settings, catalogue, searcher)
     proxy = settings.telegram_proxy
     request = ApiRequest(
         services.metrics,
