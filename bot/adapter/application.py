@@ -8,7 +8,7 @@ import logging
 import time
 
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot.adapter import handlers, inline
 from bot.adapter.context import CONTEXT_TYPES, SERVICES_KEY, BotContext, services_of
 from bot.adapter.delivery import Delivery
-from bot.adapter.requests import ApiRequest, UpdatesRequest
+from bot.adapter.requests import ApiRequest, UpdatesRequest, refused_method
 from bot.adapter.services import Services
 from bot.art.illustrations import Illustrations
 from bot.core.catalogue import Catalogue, load_catalogue
@@ -185,12 +185,16 @@ def update_kind(update: Update) -> str:
 
 
 async def _error(update: object, context: BotContext) -> None:
-    """Log every failure; Telegram's passing troubles never stop the bot."""
+    """Log every failure; Telegram's passing troubles never stop the bot. A refused request (400) is our
+    bug, not Telegram's weather: an error, with the method."""
     error = context.error
-    if isinstance(error, (NetworkError, TimedOut, RetryAfter)):
+    if isinstance(error, BadRequest):  # a NetworkError subclass in python-telegram-bot: test it first
+        log.error("Telegram refused %s: %s", refused_method.get() or "a request", error)
+    elif isinstance(error, (NetworkError, TimedOut, RetryAfter)):
         log.warning("Telegram is unreachable or busy: %s", error)
     else:
         log.error("Update failed", exc_info=error)
-    if isinstance(update, Update) and update.callback_query is not None:
+    query = update.callback_query if isinstance(update, Update) else None
+    if query is not None and not context.services.answered(query.id):
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
+            await query.answer()

@@ -164,6 +164,7 @@ async def button(update: Update, context: BotContext) -> None:
         return
     remember_language(update, context, reply)
     await query.answer(reply.toast)
+    services.mark_answered(query.id)
     message = query.message
     if message is None or reply.placement == "none":
         return

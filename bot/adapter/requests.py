@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -22,6 +23,8 @@ from bot.ops.metrics import Metrics
 log = logging.getLogger(__name__)
 
 _EMPTY_ANSWER = b'{"ok":true,"result":[]}'
+# The Bot API method Telegram last refused in this task, for the error handler's log line.
+refused_method: ContextVar[str | None] = ContextVar("refused_method", default=None)
 
 
 class ApiRequest(HTTPXRequest):
@@ -45,6 +48,7 @@ class ApiRequest(HTTPXRequest):
             raise
         if code >= 400:
             self._metrics.api_errors.labels(api_method).inc()
+            refused_method.set(api_method)
         if code == 401 and self._on_rejected is not None:  # Unauthorized: the token is no longer valid
             self._on_rejected()
         return code, payload

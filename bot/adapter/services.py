@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.adapter.delivery import Delivery
 from bot.art.illustrations import Illustrations
@@ -15,6 +16,7 @@ from bot.ops.state import State
 from bot.screens.views import Views
 
 EXIT_TOKEN_REJECTED = 2
+ANSWERED_KEPT = 1000
 
 
 @dataclass
@@ -31,6 +33,17 @@ class Services:
     # Set by the runner: stop the bot with this exit code (a token revoked while running).
     shutdown: Callable[[int], None] | None = None
     token_rejected: bool = False
+
+    # Callback queries already answered (Telegram accepts one answer each), newest last, bounded.
+    _answered: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    def mark_answered(self, query_id: str) -> None:
+        self._answered[query_id] = None
+        while len(self._answered) > ANSWERED_KEPT:
+            self._answered.popitem(last=False)
+
+    def answered(self, query_id: str) -> bool:
+        return query_id in self._answered
 
     def beat(self) -> None:
         if self.heartbeat is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from test_handlers import callback_data
 
 from bot.screens import callbacks, keyboards
@@ -97,3 +99,16 @@ async def test_random_from_home_edits_in_place(bot, fake):
     home = await bot.ask("/browse")
     call, _ = await press_and_wait(bot, home.result, callbacks.random_code())
     assert call.params["message_id"] == home.result["message_id"]
+
+
+async def test_a_refused_edit_is_logged_as_our_error_with_its_method_and_answered_once(bot, fake, caplog):
+    card = await bot.ask("404")
+    fake.fail_next("editMessageMedia", status=400, description="Bad Request: something we sent is wrong")
+    with caplog.at_level(logging.WARNING):
+        update = bot.press(card.result, callbacks.card(405))
+        await fake.wait_for("editMessageMedia", lambda c: not c.ok, after=update["_mark"])
+        await bot.idle()
+    answers = [c for c in fake.calls[update["_mark"] :] if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1
+    assert "Telegram refused editMessageMedia" in caplog.text
+    assert "unreachable or busy" not in caplog.text
