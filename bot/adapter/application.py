@@ -3,6 +3,7 @@ for the end-to-end tests and for the benchmark alike."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -132,7 +133,9 @@ def _register(app: Application) -> None:
 
 
 async def _post_init(app: Application) -> None:
-    """Register the command menu in both languages; a failure here must not stop the bot."""
+    """Check the user's own pictures (in a thread: decoding is slow) and register the command menu in
+    both languages; a failure here must not stop the bot."""
+    await asyncio.to_thread(services_of(app).illustrations.prepare)
     for lang in ("en", "zh"):
         commands = [BotCommand(c, t(f"cmd_{c}", lang)) for c in COMMANDS]
         try:

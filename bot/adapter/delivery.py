@@ -68,8 +68,13 @@ class Delivery:
     # One upload per picture even when several chats ask for it at the same moment.
     _uploads: dict[str, asyncio.Lock] = field(default_factory=dict)
 
-    def _picture(self, reply: Reply) -> Picture | None:
-        return self.illustrations.picture(reply.picture) if reply.picture else None
+    async def _picture(self, reply: Reply) -> Picture | None:
+        """The reply's picture; a user picture not checked yet is decoded in a thread, not on the loop."""
+        if not reply.picture:
+            return None
+        if self.illustrations.ready(reply.picture):
+            return self.illustrations.picture(reply.picture)
+        return await asyncio.to_thread(self.illustrations.picture, reply.picture)
 
     async def _with_file_id(
         self, picture: Picture, call: Callable[[object], Awaitable[Message | bool]]
@@ -104,7 +109,7 @@ class Delivery:
         """Send a new message, replying to `quote` when given (the asker's message)."""
         parameters = ReplyParameters(quote, allow_sending_without_reply=True) if quote else None
         keyboard = markup(reply.keyboard)
-        picture = self._picture(reply)
+        picture = await self._picture(reply)
         if picture is None:
             return await bot.send_message(
                 chat_id,
@@ -137,7 +142,7 @@ class Delivery:
         if not isinstance(message, Message):
             return await self.send(bot, message.chat.id, reply)
         keyboard = markup(reply.keyboard)
-        picture = self._picture(reply)
+        picture = await self._picture(reply)
         shown = message.caption if message.photo else message.text
         if visible_text(reply.text).strip() == (shown or "").strip() and keyboard == message.reply_markup:
             return message  # the same screen: editing would only earn "message is not modified"

@@ -28,7 +28,9 @@ async def inline_query(update: Update, context: BotContext) -> None:
     services.metrics.lookup(found.outcome)
     results = []
     for item in found.items:
-        picture = services.illustrations.picture(item.picture) if item.picture else None
+        # A user picture not checked yet is not decoded here, on the loop: offer the text until it is.
+        ready = item.picture is not None and services.illustrations.ready(item.picture)
+        picture = services.illustrations.picture(item.picture) if ready and item.picture else None
         file_id = services.state.file_id(picture.key) if picture else None
         common = {
             "id": item.id,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,11 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDES = 10_000  # width + height
 MAX_RATIO = 20
+# Pixels a user picture may decode to (after JPEG's draft scaling): 16 MP is at most 64 MB as RGBA, far
+# below Pillow's bomb warning (89 MP) and within the bot's memory limit. A 9000 x 9000 PNG of 258 KB would
+# decode to 324 MB: it is refused from its header, before any decoding.
+MAX_DECODE_PIXELS = 16_000_000
+MANIFEST = "manifest.json"  # sizes and digests of the bundled cards, written by the renderer
 # What a re-encoded picture is scaled down to: Telegram shows photos at most 2560 px wide anyway.
 LONG_SIDE = 2560
 SENDABLE_FORMATS = frozenset({"JPEG", "PNG"})  # anything else (WebP, GIF…) is re-encoded as JPEG
@@ -67,15 +74,24 @@ class Refused(Exception):
 def fit_for_telegram(raw: bytes) -> bytes | None:
     """None when `raw` can be sent as it is, else a re-encoded JPEG that fits; raises Refused."""
     try:
-        with Image.open(io.BytesIO(raw)) as image:
+        with warnings.catch_warnings():  # Pillow's bomb warning: our own, stricter limit follows
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(raw))  # reads the header only
+        with opened as image:
             width, height = image.size
             if max(width, height) > MAX_RATIO * min(width, height):
                 raise Refused(f"its aspect ratio {width}x{height} is beyond Telegram's {MAX_RATIO}:1")
+            scale = min(1.0, LONG_SIDE / max(width, height))
+            image.draft("RGB", (round(width * scale), round(height * scale)))  # JPEG: decode smaller
+            decoded = image.size[0] * image.size[1]
+            if decoded > MAX_DECODE_PIXELS:
+                raise Refused(
+                    f"it is {width}x{height} px: decoding it would take {decoded * 4 // 2**20} MB "
+                    f"(at most {MAX_DECODE_PIXELS // 1_000_000} MP are decoded)"
+                )
             if len(raw) <= MAX_BYTES and width + height <= MAX_SIDES and image.format in SENDABLE_FORMATS:
                 image.load()  # a truncated or corrupt file fails here, not at Telegram
                 return None
-            scale = min(1.0, LONG_SIDE / max(width, height))
-            image.draft("RGB", (round(width * scale), round(height * scale)))  # JPEG: decode smaller
             return _jpeg(ImageOps.exif_transpose(image))
     except Refused:
         raise
@@ -122,6 +138,34 @@ class Illustrations:
         self.bundled_dir = bundled_dir
         self.user = self._scan(user_dir) if user_dir is not None else {}
         self._checked: dict[tuple[Path, int, int], _Checked | None] = {}
+        self._manifest = self._read_manifest()
+
+    def _read_manifest(self) -> dict[str, dict[str, object]]:
+        """The bundled cards' sizes and digests, recorded when they were drawn: nothing to decode."""
+        try:
+            return json.loads((self.bundled_dir / MANIFEST).read_text(encoding="utf-8"))["cards"]
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning(
+                "No card manifest in %s: the bundled cards are checked on first use", self.bundled_dir
+            )
+            return {}
+
+    def prepare(self) -> None:
+        """Check every user picture now (slow: decoding), so no update waits for it. Run in a thread."""
+        for code in sorted(self.user):
+            self.picture(code)
+
+    def ready(self, name: int | str) -> bool:
+        """True when `picture(name)` decodes nothing: a bundled card, or a user picture checked already."""
+        code = int(name) if isinstance(name, int) or (isinstance(name, str) and name.isdigit()) else None
+        path = self.user.get(code) if code is not None else None
+        if path is None:
+            return True
+        try:
+            stat = path.stat()
+        except OSError:
+            return True
+        return (path, stat.st_mtime_ns, stat.st_size) in self._checked
 
     def _scan(self, user_dir: Path) -> dict[int, Path]:
         if not user_dir.is_dir():
@@ -177,6 +221,13 @@ class Illustrations:
                 log.warning("Refused user picture %s: it is gone; using the bundled card", path)
             return None
         cache_key = (path, stat.st_mtime_ns, stat.st_size)
+        known = self._manifest.get(code) if origin == "bundled" else None
+        if (
+            isinstance(known, dict)
+            and known.get("bytes") == stat.st_size
+            and isinstance(known.get("sha256"), str)
+        ):
+            return Picture(code, path, None, f"bundled:{code}:{known['sha256']}")
         if cache_key not in self._checked:
             self._checked[cache_key] = self._check(path, origin)
         checked = self._checked[cache_key]

@@ -9,6 +9,7 @@ message saying which one and how to re-vendor.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -582,7 +583,20 @@ def render_cards(
     if codes is None:
         for stale in set(out_dir.glob("*.jpg")) - set(written):
             stale.unlink()
+    write_manifest(out_dir)
     return written
+
+
+def write_manifest(out_dir: Path) -> None:
+    """Record each card's size and digest, so the bot sends them without reading or decoding them."""
+    cards = {}
+    for path in sorted(out_dir.glob("*.jpg")):
+        data = path.read_bytes()
+        cards[path.stem] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()[:12]}
+    text = json.dumps({"cards": cards}, indent=1, sort_keys=True) + "\n"
+    manifest = out_dir / "manifest.json"
+    if not manifest.is_file() or manifest.read_text(encoding="utf-8") != text:
+        manifest.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

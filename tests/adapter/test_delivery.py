@@ -80,7 +80,7 @@ async def test_the_users_own_pictures_override_ours(start_bot, tmp_path):
     own = tmp_path / "pictures"
     own.mkdir()
     Image.new("RGB", (800, 600), "purple").save(own / "404 Not Found.jpg")  # the seed's naming
-    Image.new("RGB", (7000, 4000), "teal").save(own / "500.png")  # over Telegram's 10000 px sum
+    Image.new("RGB", (9000, 1500), "teal").save(own / "500.png")  # over Telegram's 10000 px sum
     bot = await start_bot(bot_illustrations_dir=own)
 
     call = await bot.ask("404")
@@ -92,6 +92,18 @@ async def test_the_users_own_pictures_override_ours(start_bot, tmp_path):
 
     call = await bot.ask("502")  # no picture of the user's: ours
     assert call.files["photo"] == (bot.services.illustrations.bundled_dir / "502.jpg").read_bytes()
+
+
+async def test_a_users_decompression_bomb_is_refused_at_start_and_ours_is_sent(start_bot, tmp_path, caplog):
+    from pictures import bomb_png
+
+    own = tmp_path / "pictures"
+    own.mkdir()
+    (own / "404.png").write_bytes(bomb_png(12000, 9000))  # 108 MP: over 400 MB once decoded
+    bot = await start_bot(bot_illustrations_dir=own)
+    call = await bot.ask("404")
+    assert call.files["photo"] == (bot.services.illustrations.bundled_dir / "404.jpg").read_bytes()
+    assert "Refused user picture" in caplog.text and "12000x9000" in caplog.text
 
 
 async def test_simultaneous_requests_for_one_picture_upload_it_once(bot, fake):

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pictures import bomb_png
 from PIL import Image
 
 from bot.art.illustrations import LONG_SIDE, MAX_BYTES, MAX_SIDES, Illustrations
@@ -161,3 +162,40 @@ def test_missing_user_folder_is_not_fatal(
         illustrations = Illustrations(CODES, tmp_path / "nowhere", bundled)
     assert illustrations.picture(404) is not None
     assert "nowhere" in caplog.text
+
+
+def test_a_decompression_bomb_is_refused_from_its_header_in_little_memory(tmp_path):
+    """9000 x 9000 px in a small PNG: refused before decoding, in a fresh process whose peak stays small."""
+    import subprocess
+    import sys
+
+    (tmp_path / "bomb.png").write_bytes(bomb_png(9000, 9000))
+    # VmHWM, not ru_maxrss: the latter carries over the parent's peak across fork and exec.
+    script = (
+        "import sys, time\n"
+        "from bot.art.illustrations import Refused, fit_for_telegram\n"
+        "raw = open(sys.argv[1], 'rb').read()\n"
+        "start = time.perf_counter()\n"
+        "try:\n    fit_for_telegram(raw)\nexcept Refused as exc:\n    print('refused', exc)\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print(round(time.perf_counter() - start, 3), int(peak) // 1024)\n"
+    )
+    command = [sys.executable, "-c", script, str(tmp_path / "bomb.png")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("refused it is 9000x9000 px"), result.stderr
+    seconds, peak_mb = lines[1].split()
+    assert float(seconds) < 0.5 and int(peak_mb) < 150
+
+
+def test_bundled_cards_are_sent_without_decoding_them(monkeypatch):
+    from bot.art import illustrations as module
+
+    def never(raw: bytes) -> bytes | None:
+        raise AssertionError("a bundled card was decoded")
+
+    monkeypatch.setattr(module, "fit_for_telegram", never)
+    pictures = Illustrations(range(100, 600), None)
+    picture = pictures.picture("404")
+    assert picture is not None and picture.key.startswith("bundled:404:") and picture.data is None
+    assert pictures.picture("err-curl-7") is not None and pictures.picture("cmp-redirects") is not None
