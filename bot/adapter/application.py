@@ -30,6 +30,7 @@ from bot.adapter.services import Services
 from bot.art.illustrations import Illustrations
 from bot.core.catalogue import Catalogue, load_catalogue
 from bot.core.i18n import load_strings, t
+from bot.core.lang import LANGS, choose
 from bot.core.markup import HTML
 from bot.core.search import Searcher
 from bot.ops.metrics import MISSES_FILE, Metrics, MissRecorder
@@ -136,10 +137,11 @@ async def _post_init(app: Application) -> None:
     """Check the user's own pictures (in a thread: decoding is slow) and register the command menu in
     both languages; a failure here must not stop the bot."""
     await asyncio.to_thread(services_of(app).illustrations.prepare)
-    for lang in ("en", "zh"):
+    for lang in LANGS:
         commands = [BotCommand(c, t(f"cmd_{c}", lang)) for c in COMMANDS]
         try:
-            await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+            # English is the menu for every language Telegram has no menu of ours for.
+            await app.bot.set_my_commands(commands, language_code=choose(lang, None, lang))
         except TelegramError as exc:
             log.warning("Could not register the %s command menu: %s", lang, exc)
 

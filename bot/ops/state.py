@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.core.catalogue import Lang
+from bot.core.lang import LANGS, Lang
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class State:
         if isinstance(languages, dict):
             # ASCII digits only: "²".isdigit() is true, and int("²") raises.
             self.languages = {
-                int(k): v for k, v in languages.items() if _USER_ID.fullmatch(k) and v in ("en", "zh")
+                int(k): v for k, v in languages.items() if _USER_ID.fullmatch(k) and v in LANGS
             }
 
     def _keep_copy(self, why: str) -> None:

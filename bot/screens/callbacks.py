@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.lang import LANGS, Lang, parse_lang
+
 VERSION = "1"
 MAX_BYTES = 64
 
@@ -51,7 +53,7 @@ class Action:
     code: int | None = None  # card, details
     digit: int | None = None  # class
     page: int = 0  # class
-    lang: str | None = None  # lang
+    lang: Lang | None = None  # lang
     name: str | None = None  # error, error_details, family, compare: an id, a family, a set or "301,308"
 
     def encode(self) -> str:
@@ -94,7 +96,7 @@ def random_code() -> str:
     return Action("random").encode()
 
 
-def lang(code: str) -> str:
+def lang(code: Lang) -> str:
     return Action("lang", lang=code).encode()
 
 
@@ -147,9 +149,10 @@ def parse(data: object) -> Action:
             raise BadCallback("bad class")
         return Action(verb, digit=int(args[0]), page=int(args[1]))
     if verb == "lang":
-        if args not in (["en"], ["zh"]):
+        chosen = parse_lang(args[0]) if len(args) == 1 and args[0] in LANGS else None
+        if chosen is None:
             raise BadCallback("bad language")
-        return Action(verb, lang=args[0])
+        return Action(verb, lang=chosen)
     if verb in ("error", "error_details"):
         if len(args) != 1 or not _NAME.fullmatch(args[0]):
             raise BadCallback("bad error id")

@@ -128,10 +128,11 @@ def details(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
 def _other_meaning(other: OtherMeaning, lang: Lang, m: Markup) -> str:
     """`Also used as (Esri ArcGIS): Token Required. …`, with Chinese punctuation in Chinese."""
     text = other.text(lang)
-    if lang == "zh":
-        head = f"{m.bold(t('label_also', lang))}（{m.esc(other.vendor)}）：{m.bold(text.title)}。"
-    else:
-        head = f"{m.bold(t('label_also', lang))} ({m.esc(other.vendor)}): {m.bold(text.title)}. "
+    head = choose(
+        lang,
+        f"{m.bold(t('label_also', lang))} ({m.esc(other.vendor)}): {m.bold(text.title)}. ",
+        f"{m.bold(t('label_also', lang))}（{m.esc(other.vendor)}）：{m.bold(text.title)}。",
+    )
     return head + m.esc(text.description)
 
 
