@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.core.catalogue import CatalogueError, Source, Text
 from bot.core.lang import Lang, choose
 from bot.core.resources import DATA_DIR
-from bot.core.signatures import anchors
+from bot.core.signatures import anchors, split_anchors
+
+Anchors = tuple[tuple[str, tuple[str, ...]], ...] | None
 
 ERRORS_DIR = DATA_DIR / "errors"
 
@@ -82,8 +84,17 @@ class NoStatusCatalogue:
         return {e.id: e for e in self.entries}
 
     @cached_property
-    def _compiled(self) -> list[tuple[NoStatus, re.Pattern[str], tuple[tuple[str, ...], ...] | None]]:
-        return [(e, re.compile(p, re.IGNORECASE), anchors(p)) for e in self.entries for p in e.patterns]
+    def _compiled(self) -> list[tuple[NoStatus, re.Pattern[str], Anchors]]:
+        return [
+            (e, re.compile(p, re.IGNORECASE), split_anchors(anchors(p)))
+            for e in self.entries
+            for p in e.patterns
+        ]
+
+    @cached_property
+    def _anchors(self) -> list[str]:
+        """Each distinct anchor once: looked for once per text, however many patterns share it."""
+        return sorted({first for _, _, a in self._compiled if a for first, _ in a})
 
     def __iter__(self) -> Iterator[NoStatus]:
         return iter(self.entries)
@@ -100,9 +111,12 @@ class NoStatusCatalogue:
     def find(self, text: str) -> list[NoStatusHit]:
         """Entries recognised in a normalised paste, longest match first (the most specific message)."""
         lowered = text.lower()
+        present = {n for n in self._anchors if n in lowered}
         best: dict[str, NoStatusHit] = {}
         for entry, pattern, needles in self._compiled:
-            if needles is not None and not any(all(n in lowered for n in conj) for conj in needles):
+            if needles is not None and not any(
+                first in present and all(n in lowered for n in rest) for first, rest in needles
+            ):
                 continue
             m = pattern.search(text)
             if m is None:

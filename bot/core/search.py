@@ -366,7 +366,9 @@ class Searcher:
     def load(cls, catalogue: Catalogue) -> Searcher:
         """The searcher the bot uses: the catalogue and the bundled signatures."""
         codes = frozenset(catalogue.codes)
-        return cls(catalogue, load_signatures(codes), load_nostatus(codes), load_comparisons(codes))
+        nostatus = load_nostatus(codes)
+        nostatus.find("")  # compile its patterns now, at start, not at the first paste
+        return cls(catalogue, load_signatures(codes), nostatus, load_comparisons(codes))
 
     # -- public -----------------------------------------------------------------------------------
 

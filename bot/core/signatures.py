@@ -96,7 +96,9 @@ def anchors(pattern: str) -> tuple[tuple[str, ...], ...] | None:
     return tuple(tuple(dict.fromkeys(conj)) for conj in found) if found else None
 
 
-def _split(found: tuple[tuple[str, ...], ...] | None) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+def split_anchors(
+    found: tuple[tuple[str, ...], ...] | None,
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
     """Each set of strings a match needs, as (the longest, the others): the longest is the rarest."""
     if found is None:
         return None
@@ -115,7 +117,9 @@ class Signatures:
 
     def __init__(self, signatures: tuple[Signature, ...]) -> None:
         self.signatures = signatures
-        self._compiled = [(s, p, _split(anchors(p.pattern))) for s in signatures for p in (s.pattern(),)]
+        self._compiled = [
+            (s, p, split_anchors(anchors(p.pattern))) for s in signatures for p in (s.pattern(),)
+        ]
         # Each distinct anchor is looked for once per text, however many signatures share it; of the
         # strings a match needs together, only the longest is looked for first.
         self._anchors = sorted({first for _, _, a in self._compiled if a for first, _ in a})

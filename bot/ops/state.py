@@ -56,9 +56,7 @@ class State:
             self.file_ids = {str(k): v for k, v in file_ids.items() if isinstance(v, str) and v}
         if isinstance(languages, dict):
             # ASCII digits only: "²".isdigit() is true, and int("²") raises.
-            self.languages = {
-                int(k): v for k, v in languages.items() if _USER_ID.fullmatch(k) and v in LANGS
-            }
+            self.languages = {int(k): v for k, v in languages.items() if _USER_ID.fullmatch(k) and v in LANGS}
 
     def _keep_copy(self, why: str) -> None:
         """Set an unusable state file aside before it is rebuilt, so nothing is lost that could be mended."""
