@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.core.catalogue import CatalogueError, Source, Text
 from bot.core.lang import Lang, choose
 from bot.core.resources import DATA_DIR
-from bot.core.signatures import anchors, split_anchors
+from bot.core.signatures import AnchorIndex, anchors, split_anchors
 
 Anchors = tuple[tuple[str, tuple[str, ...]], ...] | None
 
@@ -92,9 +92,8 @@ class NoStatusCatalogue:
         ]
 
     @cached_property
-    def _anchors(self) -> list[str]:
-        """Each distinct anchor once: looked for once per text, however many patterns share it."""
-        return sorted({first for _, _, a in self._compiled if a for first, _ in a})
+    def _candidates(self) -> AnchorIndex:
+        return AnchorIndex([(i, needles) for i, (_, _, needles) in enumerate(self._compiled)])
 
     def __iter__(self) -> Iterator[NoStatus]:
         return iter(self.entries)
@@ -110,14 +109,9 @@ class NoStatusCatalogue:
 
     def find(self, text: str) -> list[NoStatusHit]:
         """Entries recognised in a normalised paste, longest match first (the most specific message)."""
-        lowered = text.lower()
-        present = {n for n in self._anchors if n in lowered}
         best: dict[str, NoStatusHit] = {}
-        for entry, pattern, needles in self._compiled:
-            if needles is not None and not any(
-                first in present and all(n in lowered for n in rest) for first, rest in needles
-            ):
-                continue
+        for i in self._candidates.candidates(text.lower()):
+            entry, pattern, _ = self._compiled[i]
             m = pattern.search(text)
             if m is None:
                 continue

@@ -105,6 +105,48 @@ def split_anchors(
     return tuple((max(c, key=len), tuple(n for n in c if n != max(c, key=len))) for c in found)
 
 
+_WORDS = re.compile(r"[a-z0-9_]+")
+LONG_TEXT = 400  # characters: below this, plain substring searches are cheaper than splitting into words
+
+
+def _inner_word(anchor: str) -> str | None:
+    """The longest word of `anchor` that does not touch its ends: the characters around it are, inside
+    the anchor and so in any text holding it, not word characters."""
+    inner = [m.group() for m in _WORDS.finditer(anchor) if m.start() > 0 and m.end() < len(anchor)]
+    return max(inner, key=len) if inner else None
+
+
+class AnchorIndex:
+    """Which patterns may match a text, from the anchors it contains: each distinct anchor is looked for
+    once per text, and only the patterns of the anchors found are considered, so a short question costs
+    a few microseconds whatever the number of patterns."""
+
+    def __init__(self, items: list[tuple[int, tuple[tuple[str, tuple[str, ...]], ...] | None]]) -> None:
+        self._always = [i for i, needles in items if needles is None]
+        self._by_anchor: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for i, needles in items:
+            for first, rest in needles or ():
+                self._by_anchor.setdefault(first, []).append((i, rest))
+        self._anchors = sorted(self._by_anchor)
+        # A word inside an anchor, delimited within it on both sides, must be a whole word of any text the
+        # anchor is in: on a long paste, one set lookup rules most anchors out before a substring search.
+        self._inner = {a: _inner_word(a) for a in self._anchors}
+
+    def candidates(self, lowered: str) -> list[int]:
+        """Indexes of the patterns worth running on `lowered`, in their original order."""
+        found = set(self._always)
+        words = set(_WORDS.findall(lowered)) if len(lowered) > LONG_TEXT else None
+        for anchor in self._anchors:
+            inner = self._inner[anchor]
+            if words is not None and inner is not None and inner not in words:
+                continue
+            if anchor in lowered:
+                for i, rest in self._by_anchor[anchor]:
+                    if i not in found and all(n in lowered for n in rest):
+                        found.add(i)
+        return sorted(found)
+
+
 @dataclass(frozen=True)
 class SignatureHit:
     signature: Signature
@@ -120,9 +162,7 @@ class Signatures:
         self._compiled = [
             (s, p, split_anchors(anchors(p.pattern))) for s in signatures for p in (s.pattern(),)
         ]
-        # Each distinct anchor is looked for once per text, however many signatures share it; of the
-        # strings a match needs together, only the longest is looked for first.
-        self._anchors = sorted({first for _, _, a in self._compiled if a for first, _ in a})
+        self._candidates = AnchorIndex([(i, needles) for i, (_, _, needles) in enumerate(self._compiled)])
 
     def __len__(self) -> int:
         return len(self.signatures)
@@ -130,13 +170,8 @@ class Signatures:
     def find(self, text: str) -> list[SignatureHit]:
         """Signatures found in `text`, which is normalised (white space folded to single spaces)."""
         hits = []
-        lowered = text.lower()
-        present = {n for n in self._anchors if n in lowered}
-        for signature, pattern, needles in self._compiled:
-            if needles is not None and not any(
-                first in present and all(n in lowered for n in rest) for first, rest in needles
-            ):
-                continue
+        for i in self._candidates.candidates(text.lower()):
+            signature, pattern, _ = self._compiled[i]
             m = pattern.search(text)
             if m is not None:
                 hits.append(SignatureHit(signature, m.start(), m.end() - m.start()))
