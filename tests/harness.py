@@ -57,6 +57,8 @@ def make_settings(fake: FakeTelegram, state_dir: Path, **overrides: Any) -> Sett
         "telegram_bot_token": fake.token,
         "telegram_api_url": fake.base_url,
         "bot_state_dir": state_dir,
+        # Tests ask one chat many things in a row; the per-chat limit itself is tested on its own.
+        "bot_private_chat_rate": 100.0,
         **overrides,
     }
     return load_settings(_env_file=None, **values)

@@ -11,7 +11,6 @@ import time
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -25,12 +24,13 @@ from telegram.ext import (
 from bot.adapter import handlers, inline
 from bot.adapter.context import CONTEXT_TYPES, SERVICES_KEY, BotContext, services_of
 from bot.adapter.delivery import Delivery
+from bot.adapter.fairness import ChatRateLimiter, FairUpdateProcessor
 from bot.adapter.requests import ApiRequest, UpdatesRequest, refused_method
 from bot.adapter.services import Services
 from bot.art.illustrations import Illustrations
 from bot.core.catalogue import Catalogue, load_catalogue
 from bot.core.i18n import load_strings, t
-from bot.core.lang import LANGS, choose
+from bot.core.lang import LANGS, choose, telegram_lang
 from bot.core.markup import HTML
 from bot.core.search import Searcher
 from bot.ops.metrics import MISSES_FILE, Metrics, MissRecorder
@@ -41,6 +41,7 @@ from bot.screens.views import COMMANDS, Views
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll waits on Telegram's side
+CONCURRENT_UPDATES = 16  # updates handled at once, at most one per chat (FairUpdateProcessor)
 
 
 def build_services(
@@ -92,6 +93,7 @@ def build_application(
         connect_timeout=10,
         read_timeout=POLL_TIMEOUT + 10,
     )
+    processor = FairUpdateProcessor(CONCURRENT_UPDATES)
     app = (
         ApplicationBuilder()
         .application_class(TimedApplication)
@@ -101,12 +103,13 @@ def build_application(
         .base_file_url(f"{settings.api_root}/file/bot")
         .request(request)
         .get_updates_request(updates_request)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(16)
+        .rate_limiter(ChatRateLimiter(settings.bot_private_chat_rate, max_retries=3))
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
+    processor.on_flood = lambda update: _slow_down(app, update)
     _register(app)
     return app
 
@@ -131,6 +134,20 @@ def _register(app: Application) -> None:
     )
 
     app.add_error_handler(_error)
+
+
+async def _slow_down(app: Application, update: Update) -> None:
+    """Tell a chat that floods the bot, once, that its messages are answered in turn."""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    services = services_of(app)
+    user = update.effective_user
+    lang = (services.state.language(user.id) if user else None) or telegram_lang(
+        user.language_code if user else None, services.settings.bot_default_language
+    )
+    with contextlib.suppress(TelegramError):
+        await app.bot.send_message(chat.id, t("slow_down", lang))
 
 
 async def _post_init(app: Application) -> None:

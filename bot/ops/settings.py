@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     bot_record_misses: bool = False
     # How long to keep retrying, at start, a Bot API server that does not answer (it may be starting too).
     bot_startup_retry: float = Field(60.0, ge=0, le=3600)
+    # Messages a second the bot sends into one private chat: Telegram allows about one.
+    bot_private_chat_rate: float = Field(1.0, gt=0, le=100)
 
     @field_validator("telegram_bot_token", "webhook_secret", "telegram_proxy", "webhook_url", mode="before")
     @classmethod
