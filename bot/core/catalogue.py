@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -261,3 +261,21 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
                 f"{code_dir / f'{entry.code}.toml'}: field confused_with: {unknown} not in the catalogue"
             )
     return Catalogue(entries=tuple(entries), classes=load_classes(data_dir / "classes.toml"))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_models(directory: Path, model: type[M], name_field: str) -> list[tuple[Path, M]]:
+    """Every `*.toml` in `directory` as `model`, the file name matching `name_field`; a broken file stops
+    the program with the file and the field named (the errors, comparisons and other content folders)."""
+    loaded = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            item = model.model_validate(_read_toml(path))
+        except ValidationError as exc:
+            raise CatalogueError(f"{path}: {_describe(exc)}") from None
+        if path.stem != str(getattr(item, name_field)):
+            raise CatalogueError(f"{path}: field {name_field}: does not match the file name")
+        loaded.append((path, item))
+    return loaded

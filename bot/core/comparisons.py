@@ -8,15 +8,14 @@ the facts every entry has (class, registration, cacheable, retry, who acts).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.core.catalogue import CatalogueError, Source
+from bot.core.catalogue import CatalogueError, Source, load_models
 from bot.core.lang import Lang, choose
 from bot.core.resources import DATA_DIR
 
@@ -113,18 +112,7 @@ class Comparisons:
 def load_comparisons(known: Container[int], directory: Path = COMPARISONS_DIR) -> Comparisons:
     """Load and check every set; a broken one stops the program naming the file and the field."""
     sets = []
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            with path.open("rb") as fh:
-                comparison = Comparison.model_validate(tomllib.load(fh))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise CatalogueError(f"{path}: {exc}") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(file)"
-            raise CatalogueError(f"{path}: field {field}: {first['msg']}") from None
-        if path.stem != comparison.id:
-            raise CatalogueError(f"{path}: field id: {comparison.id!r} does not match the file name")
+    for path, comparison in load_models(directory, Comparison, "id"):
         unknown = [c for c in comparison.codes if c not in known]
         if unknown:
             raise CatalogueError(f"{path}: field codes: {unknown} not in the catalogue")

@@ -9,16 +9,15 @@ that recognise it in a paste.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.catalogue import CatalogueError, Source, Text
+from bot.core.catalogue import CatalogueError, Source, Text, load_models
 from bot.core.lang import Lang, choose
 from bot.core.resources import DATA_DIR
 from bot.core.signatures import AnchorIndex, anchors, split_anchors
@@ -125,24 +124,9 @@ class NoStatusCatalogue:
 def load_nostatus(known_codes: frozenset[int], directory: Path = ERRORS_DIR) -> NoStatusCatalogue:
     """Load and check every entry; a broken one stops the program naming the file and the field."""
     entries = []
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            with path.open("rb") as fh:
-                raw = tomllib.load(fh)
-            entry = NoStatus.model_validate(raw)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise CatalogueError(f"{path}: {exc}") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(file)"
-            raise CatalogueError(f"{path}: field {field}: {first['msg']}") from None
-        if path.stem != entry.id:
-            raise CatalogueError(f"{path}: field id: {entry.id!r} does not match the file name")
-        unknown = [
-            c
-            for c in (*entry.related, *([entry.served_with] if entry.served_with else ()))
-            if c not in known_codes
-        ]
+    for path, entry in load_models(directory, NoStatus, "id"):
+        codes = (*entry.related, *([entry.served_with] if entry.served_with else ()))
+        unknown = [c for c in codes if c not in known_codes]
         if unknown:
             raise CatalogueError(f"{path}: field related: {unknown} not in the catalogue")
         entries.append(entry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.catalogue import Catalogue, Entry, Lang
@@ -60,20 +61,27 @@ def pages(catalogue: Catalogue, digit: int) -> int:
 
 def class_keyboard(catalogue: Catalogue, digit: int, page: int, lang: Lang) -> Keyboard:
     """One page of a class: a button per code, paging when they do not fit, and the way back."""
-    entries = catalogue.in_class(digit)
-    total = pages(catalogue, digit)
+    buttons = [
+        Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in catalogue.in_class(digit)
+    ]
+    back = Button(t("btn_all_classes", lang), callback=callbacks.home())
+    return _paged(buttons, page, lambda p: callbacks.status_class(digit, p), back)
+
+
+def _paged(buttons: list[Button], page: int, to_page: Callable[[int], str], back: Button) -> Keyboard:
+    """PAGE_SIZE buttons of a list, ◀ n/N ▶ when there are more pages, and the way back."""
+    total = max(1, math.ceil(len(buttons) / PAGE_SIZE))
     page = min(max(page, 0), total - 1)
-    chunk = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = _rows([Button(short_title(e, lang), callback=callbacks.card(e.code)) for e in chunk])
+    rows = _rows(buttons[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
     if total > 1:
         rows.append(
             (
-                Button("◀", callback=callbacks.status_class(digit, (page - 1) % total)),
+                Button("◀", callback=to_page((page - 1) % total)),
                 Button(f"{page + 1}/{total}", callback=callbacks.noop()),
-                Button("▶", callback=callbacks.status_class(digit, (page + 1) % total)),
+                Button("▶", callback=to_page((page + 1) % total)),
             )
         )
-    rows.append((Button(t("btn_all_classes", lang), callback=callbacks.home()),))
+    rows.append((back,))
     return tuple(rows)
 
 
@@ -172,21 +180,11 @@ def family_pages(nostatus: NoStatusCatalogue, family: str) -> int:
 
 
 def family_keyboard(nostatus: NoStatusCatalogue, family: str, page: int, lang: Lang) -> Keyboard:
-    errors = nostatus.in_family(family)
-    total = family_pages(nostatus, family)
-    page = min(max(page, 0), total - 1)
-    chunk = errors[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = _rows([Button(_error_title(e, lang), callback=callbacks.error(e.id)) for e in chunk])
-    if total > 1:
-        rows.append(
-            (
-                Button("◀", callback=callbacks.family(family, (page - 1) % total)),
-                Button(f"{page + 1}/{total}", callback=callbacks.noop()),
-                Button("▶", callback=callbacks.family(family, (page + 1) % total)),
-            )
-        )
-    rows.append((Button(t("btn_back", lang), callback=callbacks.errors()),))
-    return tuple(rows)
+    buttons = [
+        Button(_error_title(e, lang), callback=callbacks.error(e.id)) for e in nostatus.in_family(family)
+    ]
+    back = Button(t("btn_back", lang), callback=callbacks.errors())
+    return _paged(buttons, page, lambda p: callbacks.family(family, p), back)
 
 
 def _error_title(error: NoStatus, lang: Lang) -> str:
