@@ -116,8 +116,10 @@ def build_application(
 
 def _register(app: Application) -> None:
     """All handlers in one place. Groups run in order; ApplicationHandlerStop ends the chain."""
-    # -1: refuse chats that are not allowed, before anything else.
-    app.add_handler(TypeHandler(Update, handlers.only_allowed_chats), group=-1)
+    # -1: refuse chats that are not allowed, before anything else (only when BOT_ALLOWED_CHATS is set:
+    # otherwise it would cost every update a handler call for nothing).
+    if services_of(app).settings.bot_allowed_chats:
+        app.add_handler(TypeHandler(Update, handlers.only_allowed_chats), group=-1)
 
     new_messages = filters.UpdateType.MESSAGE  # edited messages are not answered twice
     # The menu commands (also `/code@BotName` in groups); Views.command routes them.
