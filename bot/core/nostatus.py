@@ -131,5 +131,8 @@ def load_nostatus(known_codes: frozenset[int], directory: Path = ERRORS_DIR) -> 
             raise CatalogueError(f"{path}: field related: {unknown} not in the catalogue")
         entries.append(entry)
     order = {family: i for i, family in enumerate(FAMILIES)}
-    entries.sort(key=lambda e: (order[e.family], e.id))
+    # curl 6 before curl 18: numbers in ids sort as numbers.
+    entries.sort(
+        key=lambda e: (order[e.family], [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", e.id)])
+    )
     return NoStatusCatalogue(tuple(entries))
