@@ -101,6 +101,13 @@ def details(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
         )
     if entry.former_names:
         facts.append(f"{_label('label_former', lang, m)}{m.esc(_join(lang).join(entry.former_names))}")
+    if entry.aka:
+        facts.append(f"{_label('label_aka', lang, m)}{m.esc(_join(lang).join(entry.aka))}")
+    if entry.registered and entry.expires:
+        period = t(
+            "registration_period", lang, start=entry.registered.isoformat(), end=entry.expires.isoformat()
+        )
+        facts.append(f"{_label('label_registration', lang, m)}{m.esc(period)}")
     confused = [c for c in entry.confused_with if c in catalogue]
     if confused:
         labels = _join(lang).join(catalogue.by_code[c].label(lang) for c in confused)
