@@ -75,21 +75,30 @@ STATUS_POSITION = 100.0
 SIGNATURE = 90.0
 LONE_NUMBER = 60.0
 # Numbers in a status position, in a normalised (lower-case) paste.
-_STATUS_POSITIONS = (
-    re.compile(r"\bhttp/\d(?:\.\d)?\"?\s+(\d{3})(?!\d)"),  # HTTP/1.1 503, "GET / HTTP/1.1" 404
+# Each with the strings one of which a match needs: a pattern is run only when the paste holds one (most
+# of them have no literal prefix for the regex engine to skip ahead with).
+_STATUS_POSITIONS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (("http/",), re.compile(r"\bhttp/\d(?:\.\d)?\"?\s+(\d{3})(?!\d)")),  # HTTP/1.1 503, "GET / HTTP/1.1" 404
     # JSON and key=value fields: "status":415, statusCode=429, elb_status_code 502, HTTPSTATUS:403
-    re.compile(
-        r"(?:\b|_)(?:http_?)?(?:status|statuscode|status_code|status-code|response_?code|http_?code|httpstatus"
-        r"|elb_status_code|error_?code|code)[\"']?\s*[:=]\s*[\"']?(\d{3})(?!\d)"
+    (
+        ("status", "code"),
+        re.compile(
+            r"(?:\b|_)(?:http_?)?(?:status|statuscode|status_code|status-code|response_?code|http_?code"
+            r"|httpstatus|elb_status_code|error_?code|code)[\"']?\s*[:=]\s*[\"']?(\d{3})(?!\d)"
+        ),
     ),
-    re.compile(r"(?:^|\bcode\s+|\berr!\s+)e(\d{3})\b"),  # npm's `npm ERR! code E404`, or `E429` alone
-    re.compile(r"\"\s(\d{3})\s(?:\d+|-)"),  # Common/Combined Log Format: "GET / HTTP/1.1" 404 153
+    (
+        ("e",),
+        re.compile(r"(?:^|\bcode\s+|\berr!\s+)e(\d{3})\b"),
+    ),  # npm's `npm ERR! code E404`, or `E429` alone
+    (('"',), re.compile(r"\"\s(\d{3})\s(?:\d+|-)")),  # Common/Combined Log Format: "GET / HTTP/1.1" 404 153
     # ALB/ELB logs: elb_status_code target_status_code received_bytes sent_bytes "request"
-    re.compile(r"(?<=\s)(\d{3})\s(?:\d{3}|-)\s\d+\s\d+\s\""),
-    re.compile(r"(?:statut|état|状态码|状态|錯誤|错误码)\s*[:：]?\s*(\d{3})(?!\d)"),
-    re.compile(
-        r"/(\d{3})\.html?\b"
-    ),  # error pages are named by their status: open() "/usr/share/nginx/502.html"
+    (('"',), re.compile(r"(?<=\s)(\d{3})\s(?:\d{3}|-)\s\d+\s\d+\s\"")),
+    (
+        ("statut", "état", "状态", "錯誤", "错误码"),
+        re.compile(r"(?:statut|état|状态码|状态|錯誤|错误码)\s*[:：]?\s*(\d{3})(?!\d)"),
+    ),
+    ((".htm",), re.compile(r"/(\d{3})\.html?\b")),  # error pages named by status: "/usr/share/nginx/502.html"
 )
 # A three-digit number standing alone. Chinese may touch it (`触发504`, `499的`); letters, digits and the
 # punctuation of ids, versions, times, paths and sizes may not (`29#29`, `*184`, `1.404`, `10:404`).
@@ -469,7 +478,9 @@ class Searcher:
         found: list[_Evidence] = []
         taken: set[int] = set()  # start positions of numbers already read in a status position
         unknown: int | None = None
-        for pattern in _STATUS_POSITIONS:
+        for needs, pattern in _STATUS_POSITIONS:
+            if not any(n in query for n in needs):
+                continue
             for m in pattern.finditer(query):
                 code = int(m.group(1))
                 taken.add(m.start(1))

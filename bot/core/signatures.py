@@ -121,7 +121,11 @@ class AnchorIndex:
     once per text, and only the patterns of the anchors found are considered, so a short question costs
     a few microseconds whatever the number of patterns."""
 
-    def __init__(self, items: list[tuple[int, tuple[tuple[str, tuple[str, ...]], ...] | None]]) -> None:
+    def __init__(
+        self,
+        items: list[tuple[int, tuple[tuple[str, tuple[str, ...]], ...] | None]],
+        bounded: frozenset[str] = frozenset(),
+    ) -> None:
         self._always = [i for i, needles in items if needles is None]
         self._by_anchor: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for i, needles in items:
@@ -130,7 +134,11 @@ class AnchorIndex:
         self._anchors = sorted(self._by_anchor)
         # A word inside an anchor, delimited within it on both sides, must be a whole word of any text the
         # anchor is in: on a long paste, one set lookup rules most anchors out before a substring search.
-        self._inner = {a: _inner_word(a) for a in self._anchors}
+        # `bounded` anchors are whole phrases matched on word boundaries: any of their words will do.
+        self._inner = {
+            a: (max(_WORDS.findall(a), key=len) if a in bounded and _WORDS.search(a) else _inner_word(a))
+            for a in self._anchors
+        }
 
     def candidates(self, lowered: str) -> list[int]:
         """Indexes of the patterns worth running on `lowered`, in their original order."""
@@ -162,7 +170,14 @@ class Signatures:
         self._compiled = [
             (s, p, split_anchors(anchors(p.pattern))) for s in signatures for p in (s.pattern(),)
         ]
-        self._candidates = AnchorIndex([(i, needles) for i, (_, _, needles) in enumerate(self._compiled)])
+        bounded = frozenset(
+            " ".join(s.phrase.lower().split())
+            for s in signatures
+            if s.phrase and re.match(r"\w", s.phrase) and re.search(r"\w$", s.phrase)
+        )
+        self._candidates = AnchorIndex(
+            [(i, needles) for i, (_, _, needles) in enumerate(self._compiled)], bounded
+        )
 
     def __len__(self) -> int:
         return len(self.signatures)
