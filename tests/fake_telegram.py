@@ -929,6 +929,11 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._webhook)
 
+    def wait_confirmed(self, timeout: float) -> bool:
+        """Block until every queued update was confirmed by a getUpdates offset; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._updates, timeout)
+
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a getUpdates offset."""
@@ -1687,6 +1692,7 @@ class FakeTelegram:
                 self._updates = self._updates[offset:]
             else:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._cond.notify_all()  # wake wait_confirmed(): some updates may be confirmed now
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             if generation != self._poll_generation:

@@ -149,10 +149,10 @@ class RunningBot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         # In webhook mode the tests post updates themselves; the fake's queue is not the bot's.
-        while self.settings.bot_mode != "webhook" and self.fake.pending_updates:
-            if loop.time() > deadline:
-                raise TimeoutError(f"updates still unconfirmed: {len(self.fake.pending_updates)}")
-            await asyncio.sleep(0.01)
+        if self.settings.bot_mode != "webhook" and not await asyncio.to_thread(
+            self.fake.wait_confirmed, timeout
+        ):
+            raise TimeoutError(f"updates still unconfirmed: {len(self.fake.pending_updates)}")
         # The Application marks each queued update done only once all its handlers have returned.
         await asyncio.wait_for(self.app.update_queue.join(), max(deadline - loop.time(), 0.01))
 
