@@ -142,6 +142,8 @@ def _hop(headers: dict[str, str], status: int | None, lang: Lang) -> str | None:
 
 def header_notes(text: str, status: int | None, lang: Lang, now: datetime) -> list[str]:
     """Short, specific lines about the headers a paste holds, in the user's language (at most four)."""
+    if ":" not in text:  # no header in it: the common case, a code or a phrase, costs nothing
+        return []
     headers = response_headers(text)
     if not headers:
         return []

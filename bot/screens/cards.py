@@ -63,6 +63,14 @@ def _fit(parts: list[str], limit: int, m: Markup) -> str:
     return text if visible_length(text, m) <= limit else ""
 
 
+def _fullest_caption(choices: list[list[str]], m: Markup) -> str:
+    """The first of `choices`, fullest first, that fits Telegram's caption limit ("" if none does)."""
+    for parts in choices:
+        if fitted := _fit(parts, CAPTION_LIMIT, m):
+            return fitted
+    return ""
+
+
 def caption(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
     """Code, phrase, class, description and what to do; at most 1024 characters.
 
@@ -72,14 +80,15 @@ def caption(catalogue: Catalogue, entry: Entry, lang: Lang, m: Markup) -> str:
     head = heading(entry, lang, m) + "\n" + _class_line(catalogue, entry, lang, m)
     tip = f"💡 {_label('label_tip', lang, m)}{m.esc(text.tip)}"
     also = "\n".join(_also_lines(entry, lang, m))
-    for parts in (
-        [head, m.esc(text.description), tip, also],
-        [head, m.esc(text.description), tip],
-        [head, m.esc(text.summary), tip],
-    ):
-        if fitted := _fit(parts, CAPTION_LIMIT, m):
-            return fitted
-    return _fit([head, m.esc(text.summary)], CAPTION_LIMIT, m)
+    return _fullest_caption(
+        [
+            [head, m.esc(text.description), tip, also],
+            [head, m.esc(text.description), tip],
+            [head, m.esc(text.summary), tip],
+            [head, m.esc(text.summary)],
+        ],
+        m,
+    )
 
 
 def _bullets(items: tuple[str, ...], m: Markup) -> str:
@@ -175,14 +184,15 @@ def error_caption(catalogue: Catalogue, error: NoStatus, lang: Lang, m: Markup) 
     head = error_heading(error, lang, m)
     tip = f"💡 {_label('label_tip', lang, m)}{m.esc(text.tip)}"
     related = _related_line(catalogue, error, lang, m)
-    for parts in (
-        [head, m.esc(text.description), tip, related],
-        [head, m.esc(text.description), tip],
-        [head, m.esc(text.summary), tip],
-    ):
-        if fitted := _fit(parts, CAPTION_LIMIT, m):
-            return fitted
-    return _fit([head, m.esc(text.summary)], CAPTION_LIMIT, m)
+    return _fullest_caption(
+        [
+            [head, m.esc(text.description), tip, related],
+            [head, m.esc(text.description), tip],
+            [head, m.esc(text.summary), tip],
+            [head, m.esc(text.summary)],
+        ],
+        m,
+    )
 
 
 def error_details(catalogue: Catalogue, error: NoStatus, lang: Lang, m: Markup) -> str:
@@ -237,15 +247,16 @@ def comparison_caption(
         summary = ""
         uses = [f"{m.bold(str(e.code))}{_colon(lang)}{m.esc(e.text(lang).summary)}" for e in entries]
     table = _table(codes, rows, lang, m)
-    for parts in (
-        [head, summary, names, table, "\n".join(uses)],
-        [head, names, table, "\n".join(uses)],
-        [head, table, "\n".join(uses)],
-        [head, table],
-    ):
-        if fitted := _fit(parts, CAPTION_LIMIT, m):
-            return fitted
-    return _fit([head, names], CAPTION_LIMIT, m)
+    return _fullest_caption(
+        [
+            [head, summary, names, table, "\n".join(uses)],
+            [head, names, table, "\n".join(uses)],
+            [head, table, "\n".join(uses)],
+            [head, table],
+            [head, names],
+        ],
+        m,
+    )
 
 
 def _table(codes: tuple[int, ...], rows: list[tuple[str, list[str]]], lang: Lang, m: Markup) -> str:
