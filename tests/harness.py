@@ -114,7 +114,7 @@ class RunningBot:
         """Wait until the bot has stored the file_id of a picture: it does so after the fake answered."""
         key = self.services.illustrations.picture(picture).key
         deadline = asyncio.get_running_loop().time() + timeout
-        while (file_id := self.services.state.file_id(key)) is None:
+        while (file_id := self.services.store.known_file_id(key)) is None:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"no file_id for picture {picture}")
             await asyncio.sleep(0.01)

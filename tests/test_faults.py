@@ -14,36 +14,37 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_telegram import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeTelegram
 
-from bot.ops.state import FORMAT, STATE_FILE, State
 from bot.screens import callbacks
+from bot.store.legacy import FORMAT, STATE_FILE
+from bot.store.sqlite_store import DB_FILE, SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP = {"id": DEFAULT_SUPERGROUP_ID, "type": "supergroup", "title": "Test Group"}
 ALICE = {"id": DEFAULT_USER_ID, "is_bot": False, "first_name": "Alice", "language_code": "en"}
 
 
-async def saved_state(state_dir: Path, holds: Callable[[dict], bool], timeout: float = 5.0) -> dict:
-    """The state file once `holds` is true of it: the bot saves after the fake has answered, not before."""
+def stored_file_ids(state_dir: Path) -> set[str]:
+    """The file_ids in the store's database, read as another process would."""
+    with sqlite3.connect(state_dir / DB_FILE) as db:
+        return {row[0] for row in db.execute("SELECT file_id FROM file_ids")}
+
+
+async def saved_file_id(state_dir: Path, file_id: str, timeout: float = 5.0) -> None:
+    """Wait until the store holds `file_id`: the bot writes it after the fake has answered."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            saved = json.loads((state_dir / STATE_FILE).read_text(encoding="utf-8"))
-            if isinstance(saved, dict) and holds(saved):
-                return saved
-        except (OSError, ValueError):
-            saved = None
+    while file_id not in stored_file_ids(state_dir):
         if time.monotonic() > deadline:
-            raise AssertionError(f"the state file never held what was expected: {saved}")
+            raise AssertionError(f"the store never held {file_id}: {stored_file_ids(state_dir)}")
         await asyncio.sleep(0.02)
 
 
@@ -51,7 +52,7 @@ async def cached_file_id(bot: Any, picture: str, timeout: float = 5.0) -> str:
     """The file_id the bot keeps for `picture`, once it has stored it."""
     key = bot.services.illustrations.picture(picture).key
     deadline = time.monotonic() + timeout
-    while (file_id := bot.services.state.file_id(key)) is None:
+    while (file_id := bot.services.store.known_file_id(key)) is None:
         assert time.monotonic() < deadline, f"no file_id for {picture}"
         await asyncio.sleep(0.01)
     return file_id
@@ -66,7 +67,7 @@ def complaints(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -
     return [r.getMessage() for r in caplog.records if r.levelno >= level]
 
 
-# -- (1) a broken state file at start ---------------------------------------------------------------
+# -- (1) a broken state file of an earlier version at start -------------------------------------------
 
 VALID = json.dumps({"format": FORMAT, "file_ids": {"bundled:404:0123456789ab": "AgAC-x"}, "languages": {}})
 
@@ -83,17 +84,16 @@ VALID = json.dumps({"format": FORMAT, "file_ids": {"bundled:404:0123456789ab": "
     ],
     ids=["truncated", "zero-filled", "binary", "empty", "unknown-format", "not-an-object"],
 )
-async def test_a_broken_state_file_warns_and_is_rebuilt(start_bot, fake, tmp_path, caplog, content):
+async def test_a_broken_state_file_warns_and_is_not_imported(start_bot, fake, tmp_path, caplog, content):
     state_dir = tmp_path / "state"
     state_dir.mkdir()
     (state_dir / STATE_FILE).write_bytes(content)
     bot = await start_bot(state_dir)
-    assert "starting afresh" in caplog.text
+    assert "not imported" in caplog.text
+    assert list(state_dir.glob(f"{STATE_FILE}.corrupt-*"))  # kept for whoever wants to mend it
     call = await bot.ask("404")
     assert call.files  # nothing trusted from the broken file: the picture is uploaded
-    file_id = call.result["photo"][-1]["file_id"]
-    saved = await saved_state(state_dir, lambda s: file_id in s.get("file_ids", {}).values())
-    assert saved["format"] == FORMAT
+    await saved_file_id(state_dir, call.result["photo"][-1]["file_id"])
     assert not failed_calls(fake)
 
 
@@ -115,7 +115,7 @@ async def test_an_unwritable_state_folder_warns_and_keeps_the_cache_in_memory(
     await fake.wait_for("answerCallbackQuery", after=picked["_mark"])
     chinese = await bot.ask("500")
     assert chinese.params["caption"].startswith(f"<b>500 {bot.services.catalogue.by_code[500].zh.title}</b>")
-    assert not bot.services.state.writable
+    assert bot.services.store.degraded
     assert caplog.text.count("in memory only") == 1  # warned once, not on every change
     assert not failed_calls(fake) and not complaints(caplog, logging.ERROR)
 
@@ -161,28 +161,35 @@ def test_sigterm_stops_the_bot_with_exit_0_and_its_state_saved(fake, tmp_path):
         _, err = proc.communicate(timeout=10)
     assert code == 0, err.decode(errors="replace")
     assert stopped_in < 5
-    saved = json.loads((state_dir / STATE_FILE).read_text(encoding="utf-8"))
-    assert sent.result["photo"][-1]["file_id"] in saved["file_ids"].values()
+    assert sent.result["photo"][-1]["file_id"] in stored_file_ids(state_dir)
     assert b"Traceback" not in err, err.decode(errors="replace")
 
 
 # -- (4) kill -9 in the middle of a state write -----------------------------------------------------
 
 HAMMER = """
-import sys
+import asyncio, sys
 from pathlib import Path
-from bot.ops.state import State
-state = State(Path(sys.argv[1]))
-i = len(state.file_ids)
-print("ready", flush=True)
-while True:  # ever more, ever longer file_ids: every save rewrites a bigger file
-    state.remember_file_id(f"bundled:{i}:{i:012x}", "AgAC-" + "x" * (i % 400) + str(i))
-    i += 1
+from bot.store.sqlite_store import SqliteStore
+
+async def main():
+    store = SqliteStore(Path(sys.argv[1]))
+    await store.open()
+    i = int(sys.argv[2])
+    print("ready", flush=True)
+    while True:  # ever more, ever longer file_ids and languages, each waited for as the bot does
+        await store.set_language(i, "zh")
+        await store.remember_file_id(f"bundled:{i}:{i:012x}", "AgAC-" + "x" * (i % 400) + str(i))
+        print(i, flush=True)
+        i += 1
+
+asyncio.run(main())
 """
 
 
-def test_kill_9_during_state_writes_never_leaves_a_broken_state_file(tmp_path, caplog):
-    """The write is atomic (temp file, fsync, rename): a crash leaves the old or the new state, never half."""
+def test_kill_9_during_store_writes_never_loses_what_was_stored(tmp_path, caplog):
+    """Every write is a transaction: a crash leaves a database that opens without a warning and holds
+    every language that was reported stored."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
@@ -191,21 +198,29 @@ def test_kill_9_during_state_writes_never_leaves_a_broken_state_file(tmp_path, c
     kept = 0
     for _ in range(6):
         proc = subprocess.Popen(
-            [sys.executable, "-c", HAMMER, str(tmp_path)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", HAMMER, str(tmp_path), str(kept)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        last = proc.stdout.readline()  # at least one write is through before the kill
         time.sleep(rng.uniform(0.05, 0.3))
         proc.kill()  # SIGKILL: no cleanup of any kind
         proc.wait(timeout=10)
+        reported = [last, *proc.stdout.read().split()]
         proc.stdout.close()
+        stored = int(reported[-1]) if reported[-1].strip() else kept
 
-        raw = json.loads((tmp_path / STATE_FILE).read_text(encoding="utf-8"))
-        assert raw["format"] == FORMAT
         caplog.clear()
-        state = State(tmp_path)
+        store = SqliteStore(tmp_path)
+        store.open_now()
         assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
-        assert len(state.file_ids) >= kept  # nothing that was saved before is lost
-        kept = len(state.file_ids)
+        assert asyncio.run(store.language(stored)) == "zh"  # the last one reported stored is there
+        count = asyncio.run(store.stats())["languages"]
+        assert isinstance(count, int) and count >= stored + 1  # nothing stored before is lost
+        asyncio.run(store.close())
+        kept = count
     assert kept > 0
 
 

@@ -25,6 +25,7 @@ from bot.adapter import handlers, inline
 from bot.adapter.context import CONTEXT_TYPES, SERVICES_KEY, BotContext, services_of
 from bot.adapter.delivery import Delivery
 from bot.adapter.fairness import ChatRateLimiter, FairUpdateProcessor
+from bot.adapter.inbox import Inbox
 from bot.adapter.requests import ApiRequest, UpdatesRequest, refused_method
 from bot.adapter.services import Services
 from bot.art.illustrations import Illustrations
@@ -35,8 +36,8 @@ from bot.core.markup import HTML
 from bot.core.search import Searcher
 from bot.ops.metrics import MISSES_FILE, Metrics, MissRecorder
 from bot.ops.settings import Settings, SettingsError
-from bot.ops.state import State
 from bot.screens.views import COMMANDS, Views
+from bot.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,17 @@ def build_services(
     catalogue = catalogue or (searcher.catalogue if searcher else load_catalogue())
     load_strings()
     searcher = searcher or Searcher.load(catalogue)
-    state = State(settings.bot_state_dir)
+    store = open_store(settings.bot_state_dir, settings.store_url, settings.bot_replica_id)
     illustrations = Illustrations(catalogue.codes, settings.bot_illustrations_dir)
     return Services(
         settings=settings,
         catalogue=catalogue,
         searcher=searcher,
         views=Views(catalogue, searcher, HTML),
-        state=state,
+        store=store,
+        inbox=Inbox(store),
         illustrations=illustrations,
-        delivery=Delivery(state, illustrations),
+        delivery=Delivery(store, illustrations),
         metrics=Metrics(
             MissRecorder(settings.bot_state_dir / MISSES_FILE) if settings.bot_record_misses else None
         ),
@@ -89,6 +91,7 @@ def build_application(
         services.metrics,
         services.reject_token,
         on_answer=services.beat,  # each answered getUpdates proves polling is alive
+        inbox=services.inbox,
         proxy=proxy,
         connect_timeout=10,
         read_timeout=POLL_TIMEOUT + 10,
@@ -109,6 +112,7 @@ def build_application(
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
+    services.inbox.app = app
     processor.on_flood = lambda update: _slow_down(app, update)
     _register(app)
     return app
@@ -145,7 +149,7 @@ async def _slow_down(app: Application, update: Update) -> None:
         return
     services = services_of(app)
     user = update.effective_user
-    lang = (services.state.language(user.id) if user else None) or telegram_lang(
+    lang = (await services.store.language(user.id) if user else None) or telegram_lang(
         user.language_code if user else None, services.settings.bot_default_language
     )
     with contextlib.suppress(TelegramError):
@@ -166,15 +170,21 @@ async def _post_init(app: Application) -> None:
 
 
 class TimedApplication(Application):
-    """Counts, times and logs every update around all its handlers, whichever of them stops it."""
+    """Counts, times and logs every update around all its handlers, whichever of them stops it, and
+    marks it done in the inbox; repeats of updates kept before are skipped."""
 
     async def process_update(self, update: object) -> None:
+        services = services_of(self)
+        if isinstance(update, Update) and update.update_id in services.inbox.repeats:
+            services.inbox.repeats.discard(update.update_id)  # handled already, or being handled
+            return
         started = time.perf_counter()
         try:
             await super().process_update(update)
         finally:
             if isinstance(update, Update):
-                _record(services_of(self), update, time.perf_counter() - started)
+                _record(services, update, time.perf_counter() - started)
+                services.inbox.finished(update)
 
 
 def _record(services: Services, update: Update, seconds: float) -> None:

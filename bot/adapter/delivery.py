@@ -28,9 +28,9 @@ from telegram.error import BadRequest
 
 from bot.art.illustrations import Illustrations, Picture
 from bot.core.markup import visible_text
-from bot.ops.state import State
 from bot.screens.keyboards import Button, Keyboard
 from bot.screens.views import Reply
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _button(b: Button) -> InlineKeyboardButton:
 class Delivery:
     """Sends and edits replies for one bot."""
 
-    state: State
+    store: Store
     illustrations: Illustrations
     # One upload per picture even when several chats ask for it at the same moment.
     _uploads: dict[str, asyncio.Lock] = field(default_factory=dict)
@@ -80,10 +80,10 @@ class Delivery:
         self, picture: Picture, call: Callable[[object], Awaitable[Message | bool]]
     ) -> Message | bool:
         """Run `call(photo)` with the cached file_id; upload instead when there is none or it is refused."""
-        file_id = self.state.file_id(picture.key)
+        file_id = await self.store.file_id(picture.key)
         if file_id is None:
             async with self._uploads.setdefault(picture.key, asyncio.Lock()):
-                file_id = self.state.file_id(picture.key)  # uploaded while we waited?
+                file_id = await self.store.file_id(picture.key)  # uploaded while we waited?
                 if file_id is None:
                     return await self._upload(picture, call)
         try:
@@ -92,7 +92,7 @@ class Delivery:
             if not _BAD_FILE.search(exc.message):
                 raise
             log.warning("Telegram rejected the cached picture %s (%s); uploading it again", picture.key, exc)
-            self.state.forget_file_id(picture.key)
+            await self.store.forget_file_id(picture.key)
         return await self._upload(picture, call)
 
     async def _upload(
@@ -100,7 +100,7 @@ class Delivery:
     ) -> Message | bool:
         result = await call(picture.read())
         if isinstance(result, Message) and result.photo:
-            self.state.remember_file_id(picture.key, result.photo[-1].file_id)
+            await self.store.remember_file_id(picture.key, result.photo[-1].file_id)
         return result
 
     async def send(

@@ -20,21 +20,22 @@ from bot.screens.views import Reply
 log = logging.getLogger(__name__)
 
 
-def user_lang(update: Update, context: BotContext) -> Lang:
+async def user_lang(update: Update, context: BotContext) -> Lang:
     """The user's choice from /lang, else their Telegram language, else the operator's default."""
     services = context.services
     user = update.effective_user
     default = services.settings.bot_default_language
     if user is None:
         return default
-    return services.state.language(user.id) or telegram_lang(user.language_code, default)
+    return await services.store.language(user.id) or telegram_lang(user.language_code, default)
 
 
-def remember_language(update: Update, context: BotContext, reply: Reply) -> None:
-    """Store the language a reply switched to, for the user who asked."""
+async def remember_language(update: Update, context: BotContext, reply: Reply) -> None:
+    """Store the language a reply switched to, for the user who asked (before the reply goes out, so
+    the user's next message finds it, whichever replica handles it)."""
     user = update.effective_user
     if reply.set_lang is not None and user is not None:
-        context.services.state.set_language(user.id, reply.set_lang)
+        await context.services.store.set_language(user.id, reply.set_lang)
 
 
 async def answer(update: Update, context: BotContext, reply: Reply, query: str | None = None) -> None:
@@ -46,7 +47,7 @@ async def answer(update: Update, context: BotContext, reply: Reply, query: str |
     if message is None:
         return
     services = context.services
-    remember_language(update, context, reply)
+    await remember_language(update, context, reply)
     services.metrics.lookup(reply.outcome)
     if query and reply.outcome == "miss":
         services.metrics.missed_query(query)
@@ -70,7 +71,7 @@ async def only_allowed_chats(update: Update, context: BotContext) -> None:
         return
     if chat is None and user is not None and user.id in allowed:  # inline queries carry no chat
         return
-    lang = user_lang(update, context)
+    lang = await user_lang(update, context)
     if update.callback_query:
         await update.callback_query.answer(t("not_allowed", lang), show_alert=True)
     elif update.inline_query:
@@ -120,7 +121,7 @@ async def command(update: Update, context: BotContext) -> None:
     reply = context.services.views.command(
         name,
         rest,
-        user_lang(update, context),
+        await user_lang(update, context),
         bot_username=context.bot.username,
         replied_text=(replied.text or replied.caption) if replied else None,
     )
@@ -137,7 +138,7 @@ async def text_message(update: Update, context: BotContext) -> None:
         if not addressed(message, context):
             return
         text = without_mention(text, context.bot.username)
-    await answer(update, context, context.services.views.answer(text, user_lang(update, context)), text)
+    await answer(update, context, context.services.views.answer(text, await user_lang(update, context)), text)
 
 
 async def other_message(update: Update, context: BotContext) -> None:
@@ -146,7 +147,7 @@ async def other_message(update: Update, context: BotContext) -> None:
     if message is None or message.chat.type != ChatType.PRIVATE:
         return
     views = context.services.views
-    lang = user_lang(update, context)
+    lang = await user_lang(update, context)
     caption = message.caption
     await answer(update, context, views.answer(caption, lang) if caption else views.text("empty", lang))
 
@@ -157,12 +158,12 @@ async def button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     services = context.services
-    lang = user_lang(update, context)
+    lang = await user_lang(update, context)
     reply = services.views.press(query.data, lang)
     if reply.placement != "none" and query.message is None:  # the message is gone: nothing to show on
         await query.answer(t("stale", lang))
         return
-    remember_language(update, context, reply)
+    await remember_language(update, context, reply)
     await query.answer(reply.toast)
     services.mark_answered(query.id)
     message = query.message

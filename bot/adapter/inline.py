@@ -23,7 +23,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     if query is None:
         return
     services = context.services
-    lang = user_lang(update, context)
+    lang = await user_lang(update, context)
     found = services.views.inline(query.query, lang, context.bot.username)
     services.metrics.lookup(found.outcome)
     results = []
@@ -31,7 +31,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         # A user picture not checked yet is not decoded here, on the loop: offer the text until it is.
         ready = item.picture is not None and services.illustrations.ready(item.picture)
         picture = services.illustrations.picture(item.picture) if ready and item.picture else None
-        file_id = services.state.file_id(picture.key) if picture else None
+        file_id = services.store.known_file_id(picture.key) if picture else None
         common = {
             "id": item.id,
             "title": item.title,

@@ -3,7 +3,8 @@
 python-telegram-bot polls again from the same offset when it cannot read a batch of updates (it logs the
 error and drops nothing), so one malformed update would be fetched and refused forever while every
 later update waits behind it. `UpdatesRequest` notices a batch answered twice for the same offset and
-replaces the updates that cannot be read by their bare ids, so polling moves past them.
+replaces the updates that cannot be read by their bare ids, so polling moves past them. It also keeps
+each batch in the inbox before python-telegram-bot sees it, and replaces repeats by their bare ids.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import json
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.ops.metrics import Metrics
+
+if TYPE_CHECKING:
+    from bot.adapter.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +66,12 @@ class UpdatesRequest(ApiRequest):
         metrics: Metrics,
         on_rejected: Callable[[], None] | None,
         on_answer: Callable[[], None],
+        inbox: Inbox | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(metrics, on_rejected, **kwargs)
         self._on_answer = on_answer
+        self._inbox = inbox
         self._last_offset: object = None
         self._last_had_updates = False
 
@@ -77,11 +83,44 @@ class UpdatesRequest(ApiRequest):
             return code, payload
         self._on_answer()
         offset = request_data.parameters.get("offset") if request_data else None
-        if self._last_had_updates and offset == self._last_offset:
+        again = self._last_had_updates and offset == self._last_offset
+        if again:
             payload = readable_updates(payload)  # the same batch again: it could not be read last time
         self._last_offset = offset
         self._last_had_updates = payload.replace(b" ", b"") != _EMPTY_ANSWER
+        if self._last_had_updates and self._inbox is not None:
+            # A batch fetched again was never queued: keep what is new, but skip nothing.
+            payload = await self._keep(payload, skip_repeats=not again)
         return code, payload
+
+    async def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
+        """Keep the batch in the inbox; repeats of updates kept before become their bare ids."""
+        assert self._inbox is not None
+        try:
+            answer = json.loads(payload)
+            updates = answer["result"]
+        except (ValueError, KeyError, TypeError):
+            return payload
+        if not isinstance(updates, list):
+            return payload
+        kept = [
+            (u["update_id"], json.dumps(u, ensure_ascii=False, separators=(",", ":")).encode())
+            for u in updates
+            if isinstance(u, dict) and type(u.get("update_id")) is int
+        ]
+        new = await self._inbox.keep(kept)
+        if new is None or not skip_repeats or len(new) == len(kept):
+            return payload
+        result = []
+        for update in updates:
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            if type(update_id) is int and update_id not in new:
+                self._inbox.repeats.add(update_id)
+                result.append({"update_id": update_id})
+            else:
+                result.append(update)
+        answer["result"] = result
+        return json.dumps(answer).encode()
 
 
 def readable_updates(payload: bytes) -> bytes:

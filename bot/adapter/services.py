@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.adapter.delivery import Delivery
+from bot.adapter.inbox import Inbox
 from bot.art.illustrations import Illustrations
 from bot.core.catalogue import Catalogue
 from bot.core.search import Searcher
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
-from bot.ops.state import State
 from bot.screens.views import Views
+from bot.store import Store
 
 EXIT_TOKEN_REJECTED = 2
 ANSWERED_KEPT = 1000
@@ -25,7 +26,8 @@ class Services:
     catalogue: Catalogue
     searcher: Searcher
     views: Views
-    state: State
+    store: Store
+    inbox: Inbox
     illustrations: Illustrations
     delivery: Delivery
     metrics: Metrics

@@ -36,6 +36,7 @@ def secrets_of(settings: Settings) -> list[str]:
     secrets = [settings.token or ""]
     if settings.webhook_secret:
         secrets.append(settings.webhook_secret.get_secret_value())
+    secrets += settings.store_secrets
     return [s for s in secrets if s]
 
 
@@ -114,10 +115,16 @@ async def _serve(
     app: Application, settings: Settings, stop: asyncio.Event, services: Services, poll_timeout: int
 ) -> int:
     server = None
+    await services.store.open()
+    if services.store.degraded:
+        log.warning("Running with the %s store degraded: see the warning above", services.store.engine)
     await _initialize(app, settings)
     async with app:
         if app.post_init is not None:  # only Application.run_* call it themselves
             await app.post_init(app)
+        # What the last run acknowledged and never finished goes first, before any new update.
+        services.store.on_unfinished = services.inbox.hand_over
+        await services.inbox.replay()
         if settings.bot_mode == "webhook":
             server = await _start_webhook(app, settings)
         else:
@@ -131,7 +138,7 @@ async def _serve(
         if app.updater and app.updater.running:
             await app.updater.stop()
         await app.stop()
-    services.state.save()
+    await services.store.close()
     if services.metrics.recorder is not None:
         services.metrics.recorder.close()
     return 0
@@ -184,7 +191,7 @@ async def _start_webhook(app: Application, settings: Settings):
     if settings.plain_http_webhook_risk:
         log.warning("WEBHOOK_URL is plain http on a public host: Telegram's servers only post to https")
     server = HTTPServer(
-        make_webhook_app(app, settings.webhook_url, secret),
+        make_webhook_app(app, settings.webhook_url, secret, services_of(app).inbox),
         max_body_size=MAX_BODY,
         body_timeout=BODY_TIMEOUT,
         idle_connection_timeout=IDLE_TIMEOUT,

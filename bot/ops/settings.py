@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -58,10 +59,22 @@ class Settings(BaseSettings):
     bot_record_misses: bool = False
     # How long to keep retrying, at start, a Bot API server that does not answer (it may be starting too).
     bot_startup_retry: float = Field(60.0, ge=0, le=3600)
+    # Redis for state shared by several replicas (redis://[:password@]host:6379/0, rediss:// for TLS,
+    # unix:///path.sock); unset: SQLite in BOT_STATE_DIR. Secret: it may hold a password.
+    bot_store_url: SecretStr | None = None
+    # This replica's name in the shared store, unique per replica (a pod's or container's host name).
+    bot_replica_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=100)
     # Messages a second the bot sends into one private chat: Telegram allows about one.
     bot_private_chat_rate: float = Field(1.0, gt=0, le=100)
 
-    @field_validator("telegram_bot_token", "webhook_secret", "telegram_proxy", "webhook_url", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "webhook_secret",
+        "telegram_proxy",
+        "webhook_url",
+        "bot_store_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -120,6 +133,15 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET} characters, so it cannot be guessed")
         return value
 
+    @field_validator("bot_store_url")
+    @classmethod
+    def _store_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.match(r"(rediss?|unix)://", value.get_secret_value()):
+            raise ValueError(
+                "must start with redis://, rediss:// or unix:// (unset: SQLite in BOT_STATE_DIR)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs(self) -> Settings:
         if self.bot_mode == "webhook":
@@ -132,6 +154,20 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+    @property
+    def store_url(self) -> str | None:
+        return self.bot_store_url.get_secret_value() if self.bot_store_url else None
+
+    @property
+    def store_secrets(self) -> list[str]:
+        """The store URL's password, for the log scrubber."""
+        from urllib.parse import unquote, urlsplit
+
+        if not self.store_url:
+            return []
+        parts = urlsplit(self.store_url)
+        return [unquote(parts.password)] if parts.password and len(parts.password) >= 4 else []
 
     @property
     def api_root(self) -> str:

@@ -17,6 +17,8 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.adapter.inbox import Inbox
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -37,9 +39,10 @@ class UpdateHandler(tornado.web.RequestHandler):
     """POSTed updates: the secret header is checked before any of the body is read; a body over MAX_BODY
     is refused; what is not an update gets 400; an update is queued for the Application."""
 
-    def initialize(self, app: Application, secret: str) -> None:
+    def initialize(self, app: Application, secret: str, inbox: Inbox) -> None:
         self.app = app
         self.secret = secret
+        self.inbox = inbox
         self.chunks: list[bytes] = []
         self.size = 0
 
@@ -74,8 +77,9 @@ class UpdateHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         if self._finished:
             return
+        body = b"".join(self.chunks)
         try:
-            data = json.loads(b"".join(self.chunks))
+            data = json.loads(body)
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
         except Exception:
             update = None
@@ -83,30 +87,39 @@ class UpdateHandler(tornado.web.RequestHandler):
             log.info("Refused a webhook body that is not an update (%d bytes)", self.size)
             self.set_status(HTTPStatus.BAD_REQUEST)
             return
-        await self.app.update_queue.put(update)
+        await self.inbox.accept(update, body)  # 200 only once the update is kept (or handled)
         self.set_status(HTTPStatus.OK)
 
 
 class HealthHandler(tornado.web.RequestHandler):
-    """`/healthz`: the process serves HTTP. `/readyz`: the bot is initialised and running."""
+    """`/healthz`: the process serves HTTP. `/readyz`: the bot is initialised and running; "degraded"
+    (still 200: the bot answers) while its store is unreachable."""
 
-    def initialize(self, app: Application, readiness: bool) -> None:
+    def initialize(self, app: Application, readiness: bool, inbox: Inbox) -> None:
         self.app = app
         self.readiness = readiness
+        self.inbox = inbox
 
     def get(self) -> None:
         ready = self.app.running if self.readiness else True
         self.set_status(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish("ok\n" if ready else "starting\n")
+        if not ready:
+            self.finish("starting\n")
+        elif self.readiness and self.inbox.store.degraded:
+            self.finish(f"degraded: the {self.inbox.store.engine} store is unavailable\n")
+        else:
+            self.finish("ok\n")
 
 
-def make_webhook_app(app: Application, webhook_url: str, secret: str) -> tornado.web.Application:
+def make_webhook_app(
+    app: Application, webhook_url: str, secret: str, inbox: Inbox
+) -> tornado.web.Application:
     return tornado.web.Application(
         [
             # Matched literally: tornado reads routes as regular expressions ("/hook+v1", "/t/[x]").
-            (re.escape(url_path(webhook_url)), UpdateHandler, {"app": app, "secret": secret}),
-            ("/healthz", HealthHandler, {"app": app, "readiness": False}),
-            ("/readyz", HealthHandler, {"app": app, "readiness": True}),
+            (re.escape(url_path(webhook_url)), UpdateHandler, {"app": app, "secret": secret, "inbox": inbox}),
+            ("/healthz", HealthHandler, {"app": app, "readiness": False, "inbox": inbox}),
+            ("/readyz", HealthHandler, {"app": app, "readiness": True, "inbox": inbox}),
         ]
     )

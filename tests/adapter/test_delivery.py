@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import sqlite3
 
-from bot.ops.state import STATE_FILE
+from bot.store.sqlite_store import DB_FILE
 
 
 async def test_a_picture_is_uploaded_once_then_sent_by_file_id(bot):
@@ -21,8 +21,9 @@ async def test_file_ids_survive_a_restart(fake, start_bot, tmp_path):
     assert first.files
     await bot.file_id_known("500")
     await bot.stop()
-    saved = json.loads((tmp_path / "state" / STATE_FILE).read_text())
-    assert first.result["photo"][-1]["file_id"] in saved["file_ids"].values()
+    with sqlite3.connect(tmp_path / "state" / DB_FILE) as db:
+        saved = {row[0] for row in db.execute("SELECT file_id FROM file_ids")}
+    assert first.result["photo"][-1]["file_id"] in saved
 
     again = await start_bot()
     call = await again.ask("500")
@@ -40,7 +41,7 @@ async def test_a_rejected_file_id_is_uploaded_again_and_replaced(bot, fake):
     new_id = call.result["photo"][-1]["file_id"]
     assert new_id != first.result["photo"][-1]["file_id"]
     await bot.file_id_known("429")
-    assert bot.services.state.file_id(bot.services.illustrations.picture("429").key) == new_id
+    assert bot.services.store.known_file_id(bot.services.illustrations.picture("429").key) == new_id
 
 
 async def test_a_429_on_send_photo_is_retried_and_delivered(bot, fake):

@@ -1,0 +1,120 @@
+"""The store's interface, shared by both engines, and the records operators export and import."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from bot.core.lang import Lang
+
+log = logging.getLogger(__name__)
+
+# Telegram keeps an update for 24 hours; an id seen within that time is not handled twice.
+SEEN_SECONDS = 24 * 3600
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used as configured: one line for the operator."""
+
+
+class LanguageRecord(BaseModel):
+    kind: Literal["language"]
+    user_id: int
+    lang: Lang
+
+
+class FileIdRecord(BaseModel):
+    kind: Literal["file_id"]
+    key: Annotated[str, Field(min_length=1, max_length=512)]
+    file_id: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+Record = Annotated[LanguageRecord | FileIdRecord, Field(discriminator="kind")]
+RECORD = TypeAdapter(Record)
+
+
+class Store(ABC):
+    """Every method a handler awaits returns quickly and never raises: a store that fails is logged
+    once, reported by `degraded`, and the bot answers without it (languages from Telegram, pictures
+    uploaded again, updates handled before they are acknowledged)."""
+
+    degraded: bool = False
+    engine: str = "store"
+    # Set by the bot: where kept updates found while running (a replica that went away) are handed.
+    on_unfinished: Callable[[list[tuple[int, bytes]]], None] | None = None
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and prepare; called once before the first update."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish pending writes and let go of connections."""
+
+    # -- languages ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def language(self, user_id: int) -> Lang | None: ...
+
+    @abstractmethod
+    async def set_language(self, user_id: int, lang: Lang) -> None:
+        """Returns once the choice is stored, so the user's next message sees it on any replica."""
+
+    # -- file ids -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def known_file_id(self, key: str) -> str | None:
+        """This process's copy, without a round trip: for inline answers, which must be quick."""
+
+    @abstractmethod
+    async def file_id(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def remember_file_id(self, key: str, file_id: str) -> None: ...
+
+    @abstractmethod
+    async def forget_file_id(self, key: str) -> None: ...
+
+    # -- inbox ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def inbox_add(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+        """Keep updates durably before they are acknowledged. Returns the ids not seen before (the
+        others are repeats to skip), or None when they could not be kept: handle them before
+        acknowledging."""
+
+    @abstractmethod
+    def inbox_done(self, update_id: int) -> None:
+        """The update was handled; it is not handled again. Returns at once (written in the background)."""
+
+    @abstractmethod
+    async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
+        """Updates kept but never marked done (a crash, a kill), oldest first, to handle on start."""
+
+    # -- operators ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def stats(self) -> dict[str, int | str]: ...
+
+    @abstractmethod
+    def export(self) -> AsyncIterator[dict]:
+        """Every language and file_id as a record, streamed."""
+
+    @abstractmethod
+    async def import_records(self, records: Iterable[LanguageRecord | FileIdRecord]) -> int:
+        """Write records (later ones win); idempotent. Returns how many were written."""
+
+
+def batched(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,389 @@
+"""The embedded store: one SQLite database in BOT_STATE_DIR, in WAL mode.
+
+Writes go through one writer thread that commits whatever has queued up in one transaction (a burst
+of updates costs one fsync, not one each), so the event loop only hands work over. Reads are indexed
+point look-ups on a second connection, which WAL lets run beside the writer without waiting.
+When the folder cannot be written, the same schema lives in memory and the bot says so once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import contextlib
+import itertools
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.core.lang import LANGS, Lang
+from bot.store.base import SEEN_SECONDS, FileIdRecord, LanguageRecord, Store, StoreError, batched
+from bot.store.legacy import read_legacy
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "store.sqlite3"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS languages (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_ids (key TEXT PRIMARY KEY, file_id TEXT NOT NULL) WITHOUT ROWID;
+-- body is NULL once done: the id alone keeps a repeat from being handled twice.
+CREATE TABLE IF NOT EXISTS inbox (
+  update_id INTEGER PRIMARY KEY, body BLOB, done INTEGER NOT NULL DEFAULT 0, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox (update_id) WHERE done = 0;
+"""
+_BATCH = 512  # operations committed together at most
+_PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
+_memory_names = itertools.count()
+
+Op = Callable[[sqlite3.Connection], Any]
+
+
+class _Writer:
+    """One thread owns the writing connection; each batch of queued operations is one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, on_result: Callable[[Exception | None], None]) -> None:
+        self.conn = conn
+        self._on_result = on_result
+        self._queue: queue.SimpleQueue[tuple[Op, cf.Future | None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, op: Op, *, wait: bool = True) -> cf.Future | None:
+        future: cf.Future | None = cf.Future() if wait else None
+        self._queue.put((op, future))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            stopping = False
+            while len(batch) < _BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._apply(batch)
+            if stopping:
+                break
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+
+    def _apply(self, batch: list[tuple[Op, cf.Future | None]]) -> None:
+        results = []
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            for op, _ in batch:
+                results.append(op(self.conn))
+            self.conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            self._on_result(exc)
+            for _, future in batch:
+                _settle(future, error=StoreError(f"cannot write the store: {exc}"))
+            return
+        self._on_result(None)
+        for (_, future), result in zip(batch, results, strict=True):
+            _settle(future, result=result)
+
+
+def _settle(future: cf.Future | None, result: object = None, error: Exception | None = None) -> None:
+    if future is None or not future.set_running_or_notify_cancel():
+        return  # nobody waits, or the waiter gave up
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class SqliteStore(Store):
+    engine = "sqlite"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / DB_FILE
+        self.in_memory = False
+        self._file_ids: dict[str, str] = {}
+        self._reader: sqlite3.Connection | None = None
+        self._writer: _Writer | None = None
+        self._added = 0
+        self._write_failing = False
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self.open_now)
+
+    def open_now(self) -> None:
+        """Open (or create) the database, import an old state.json, start the writer. Blocking: call
+        it before serving, or through `open()`."""
+        if self._writer is not None:
+            return
+        try:
+            writer, reader = self._connect_file()
+        except (sqlite3.Error, OSError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            log.warning("Cannot keep state in %s (%s); keeping it in memory only", self.directory, why)
+            writer, reader = self._connect_memory()
+            self.in_memory = True
+            self.degraded = True
+        self._reader = reader
+        self._import_legacy(writer)
+        self._file_ids = dict(reader.execute("SELECT key, file_id FROM file_ids"))
+        self._prune(writer)
+        self._writer = _Writer(writer, self._write_result)
+
+    def _connect_file(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._prepare(str(self.path), uri=False)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" not in str(exc) and "malformed" not in str(exc):
+                raise
+        self._set_aside()  # a corrupt database never stops the bot: keep it for repair, start afresh
+        return self._prepare(str(self.path), uri=False)
+
+    def _connect_memory(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        name = f"file:http-status-bot-{os.getpid()}-{next(_memory_names)}?mode=memory&cache=shared"
+        return self._prepare(name, uri=True)
+
+    @staticmethod
+    def _prepare(name: str, *, uri: bool) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        writer = sqlite3.connect(name, uri=uri, isolation_level=None, check_same_thread=False)
+        try:
+            writer.execute("PRAGMA busy_timeout = 5000")
+            if not uri:
+                writer.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit is on disk before the update it holds is acknowledged to Telegram.
+            writer.execute("PRAGMA synchronous = FULL")
+            writer.executescript(_SCHEMA)
+            writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            reader = sqlite3.connect(name, uri=uri, isolation_level=None, check_same_thread=False)
+            reader.execute("PRAGMA busy_timeout = 5000")
+            reader.execute("PRAGMA query_only = 1")
+        except BaseException:
+            writer.close()
+            raise
+        return writer, reader
+
+    def _set_aside(self) -> None:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                os.replace(part, part.with_name(f"{part.name}.corrupt-{stamp}"))
+        log.warning(
+            "The store %s is damaged; kept as %s.corrupt-%s, starting afresh", self.path, DB_FILE, stamp
+        )
+
+    def _import_legacy(self, conn: sqlite3.Connection) -> None:
+        legacy = read_legacy(self.directory)
+        if legacy is None:
+            return
+        with conn:
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT OR REPLACE INTO languages (user_id, lang) VALUES (?, ?)", legacy.languages.items()
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO file_ids (key, file_id) VALUES (?, ?)", legacy.file_ids.items()
+            )
+        if not self.in_memory:
+            legacy.retire()
+        log.info(
+            "Imported %d languages and %d file_ids from %s",
+            len(legacy.languages),
+            len(legacy.file_ids),
+            legacy.path.name,
+        )
+
+    @staticmethod
+    def _prune(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM inbox WHERE done = 1 AND at < ?", (time.time() - SEEN_SECONDS,))
+
+    def _write_result(self, error: Exception | None) -> None:
+        """Called by the writer after each batch: log a failing disk once, and its recovery."""
+        if error is not None and not self._write_failing:
+            log.warning("Cannot write the store %s (%s); answering without it", self.path, error)
+        elif error is None and self._write_failing:
+            log.info("The store %s is writable again", self.path)
+        self._write_failing = error is not None
+        self.degraded = self.in_memory or self._write_failing
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            await asyncio.to_thread(writer.stop)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    async def _write(self, op: Op) -> Any:
+        if self._writer is None:
+            raise StoreError("the store is closed")
+        future = self._writer.submit(op)
+        assert future is not None
+        return await asyncio.wrap_future(future)
+
+    def _write_later(self, op: Op) -> None:
+        if self._writer is not None:
+            self._writer.submit(op, wait=False)
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        if self._reader is None:
+            return []
+        try:
+            return self._reader.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            log.warning("Cannot read the store %s (%s)", self.path, exc)
+            return []
+
+    # -- languages --------------------------------------------------------------------------------
+
+    async def language(self, user_id: int) -> Lang | None:
+        rows = self._read("SELECT lang FROM languages WHERE user_id = ?", (user_id,))
+        lang = rows[0][0] if rows else None
+        return lang if lang in LANGS else None
+
+    async def set_language(self, user_id: int, lang: Lang) -> None:
+        with contextlib.suppress(StoreError):  # logged by the writer; the choice holds for this reply
+            await self._write(
+                lambda c: c.execute(
+                    "INSERT OR REPLACE INTO languages (user_id, lang) VALUES (?, ?)", (user_id, lang)
+                )
+            )
+
+    # -- file ids ---------------------------------------------------------------------------------
+
+    def known_file_id(self, key: str) -> str | None:
+        return self._file_ids.get(key)
+
+    async def file_id(self, key: str) -> str | None:
+        return self._file_ids.get(key)  # one process owns the file: its copy is the whole truth
+
+    async def remember_file_id(self, key: str, file_id: str) -> None:
+        if self._file_ids.get(key) == file_id:
+            return
+        self._file_ids[key] = file_id
+        self._write_later(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO file_ids (key, file_id) VALUES (?, ?)", (key, file_id)
+            )
+        )
+
+    async def forget_file_id(self, key: str) -> None:
+        if self._file_ids.pop(key, None) is not None:
+            self._write_later(lambda c: c.execute("DELETE FROM file_ids WHERE key = ?", (key,)))
+
+    # -- inbox ------------------------------------------------------------------------------------
+
+    async def inbox_add(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+        if self.in_memory:
+            return None  # not durable: the caller handles before it acknowledges
+        now = time.time()
+        self._added += len(updates)
+        prune = self._added >= _PRUNE_EVERY
+        if prune:
+            self._added = 0
+
+        def add(conn: sqlite3.Connection) -> set[int]:
+            new = set()
+            for update_id, body in updates:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, body, done, at) VALUES (?, ?, 0, ?)",
+                    (update_id, body, now),
+                )
+                if cursor.rowcount:
+                    new.add(update_id)
+            if prune:
+                self._prune(conn)
+            return new
+
+        try:
+            return await self._write(add)
+        except StoreError:
+            return None
+
+    def inbox_done(self, update_id: int) -> None:
+        self._write_later(
+            lambda c: c.execute("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", (update_id,))
+        )
+
+    async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
+        rows = self._read("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id")
+        return [(update_id, bytes(body)) for update_id, body in rows if body is not None]
+
+    # -- operators --------------------------------------------------------------------------------
+
+    async def stats(self) -> dict[str, int | str]:
+        def count(sql: str) -> int:
+            rows = self._read(sql)
+            return int(rows[0][0]) if rows else 0
+
+        size = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                size += self.path.with_name(self.path.name + suffix).stat().st_size
+        return {
+            "engine": "sqlite (in memory)" if self.in_memory else "sqlite",
+            "where": ":memory:" if self.in_memory else str(self.path),
+            "languages": count("SELECT count(*) FROM languages"),
+            "file_ids": count("SELECT count(*) FROM file_ids"),
+            "inbox_unfinished": count("SELECT count(*) FROM inbox WHERE done = 0"),
+            "inbox_seen": count("SELECT count(*) FROM inbox"),
+            "bytes": size,
+        }
+
+    async def export(self) -> AsyncIterator[dict]:
+        if self._reader is None:
+            return
+        for user_id, lang in self._reader.execute("SELECT user_id, lang FROM languages ORDER BY user_id"):
+            yield {"kind": "language", "user_id": user_id, "lang": lang}
+        for key, file_id in self._reader.execute("SELECT key, file_id FROM file_ids ORDER BY key"):
+            yield {"kind": "file_id", "key": key, "file_id": file_id}
+
+    async def import_records(self, records: Iterable[LanguageRecord | FileIdRecord]) -> int:
+        written = 0
+        for batch in batched(records, 20_000):
+            languages = [(r.user_id, r.lang) for r in batch if isinstance(r, LanguageRecord)]
+            file_ids = [(r.key, r.file_id) for r in batch if isinstance(r, FileIdRecord)]
+
+            def write(c: sqlite3.Connection, languages=languages, file_ids=file_ids) -> None:
+                c.executemany("INSERT OR REPLACE INTO languages (user_id, lang) VALUES (?, ?)", languages)
+                c.executemany("INSERT OR REPLACE INTO file_ids (key, file_id) VALUES (?, ?)", file_ids)
+
+            await self._write(write)
+            self._file_ids.update(file_ids)
+            written += len(batch)
+        return written
+
+    def backup(self, target: Path) -> None:
+        """SQLite's online backup: a consistent copy while the bot keeps running."""
+        if self._reader is None:
+            raise StoreError("the store is closed")
+        with sqlite3.connect(target) as copy:
+            self._reader.backup(copy)
+        copy.close()

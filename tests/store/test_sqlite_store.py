@@ -1,0 +1,140 @@
+"""The SQLite store: what it keeps survives a restart, a damaged database or an unwritable folder never
+stops the bot, and its writes leave the event loop free."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+
+import pytest
+
+from bot.store.base import FileIdRecord, LanguageRecord
+from bot.store.sqlite_store import DB_FILE, SqliteStore
+
+
+async def opened(directory) -> SqliteStore:
+    store = SqliteStore(directory)
+    await store.open()
+    return store
+
+
+async def test_languages_and_file_ids_survive_a_restart(tmp_path):
+    store = await opened(tmp_path)
+    await store.set_language(42, "zh")
+    await store.remember_file_id("bundled:404:abc", "AgAC-1")
+    assert await store.language(42) == "zh"  # read back at once: set_language returns once stored
+    assert await store.language(7) is None
+    await store.close()
+
+    again = await opened(tmp_path)
+    assert await again.language(42) == "zh"
+    assert again.known_file_id("bundled:404:abc") == "AgAC-1"
+    await again.forget_file_id("bundled:404:abc")
+    await again.close()
+    third = await opened(tmp_path)
+    assert await third.file_id("bundled:404:abc") is None
+    await third.close()
+
+
+async def test_the_inbox_keeps_updates_until_done_and_knows_repeats(tmp_path):
+    store = await opened(tmp_path)
+    assert await store.inbox_add([(10, b'{"update_id":10}'), (11, b'{"update_id":11}')]) == {10, 11}
+    assert await store.inbox_add([(11, b"again"), (12, b'{"update_id":12}')]) == {12}  # 11 is a repeat
+    store.inbox_done(10)
+    await store.close()  # as a crash would leave it: 11 and 12 never finished
+
+    again = await opened(tmp_path)
+    assert await again.inbox_unfinished() == [(11, b'{"update_id":11}'), (12, b'{"update_id":12}')]
+    again.inbox_done(11)
+    again.inbox_done(12)
+    assert await again.inbox_add([(10, b"x"), (12, b"x")]) == set()  # done ones stay known as repeats
+    assert await again.inbox_unfinished() == []
+    stats = await again.stats()
+    assert stats["inbox_unfinished"] == 0 and stats["inbox_seen"] == 3
+    await again.close()
+
+
+async def test_a_kept_update_is_on_disk_when_inbox_add_returns(tmp_path):
+    store = await opened(tmp_path)
+    await store.inbox_add([(5, b'{"update_id":5}')])
+    # Another connection, as a process started after a kill -9 would open it, sees it already.
+    with sqlite3.connect(tmp_path / DB_FILE) as other:
+        assert other.execute("SELECT body FROM inbox WHERE update_id = 5").fetchone() == (b'{"update_id":5}',)
+    await store.close()
+
+
+async def test_a_language_change_hardly_blocks_the_event_loop(tmp_path):
+    """The write and its fsync happen in the writer thread; the loop only hands the work over."""
+    store = await opened(tmp_path)
+    blocked = []
+    for user_id in range(200):
+        started = time.perf_counter()
+        pending = asyncio.ensure_future(store.set_language(user_id, "zh"))
+        await asyncio.sleep(0)  # the coroutine runs up to its await of the writer
+        blocked.append(time.perf_counter() - started)
+        await pending
+    blocked.sort()
+    assert blocked[int(len(blocked) * 0.99)] < 0.001
+    assert await store.language(199) == "zh"
+    await store.close()
+
+
+async def test_import_is_idempotent_and_export_gives_every_record(tmp_path):
+    store = await opened(tmp_path)
+    records = [LanguageRecord(kind="language", user_id=i, lang="zh" if i % 2 else "en") for i in range(1000)]
+    records.append(FileIdRecord(kind="file_id", key="bundled:500:ab", file_id="AgAC-5"))
+    assert await store.import_records(records) == 1001
+    assert await store.import_records(records) == 1001
+    exported = [r async for r in store.export()]
+    assert len(exported) == 1001
+    assert exported[1] == {"kind": "language", "user_id": 1, "lang": "zh"}
+    assert exported[-1] == {"kind": "file_id", "key": "bundled:500:ab", "file_id": "AgAC-5"}
+    assert store.known_file_id("bundled:500:ab") == "AgAC-5"
+    await store.close()
+
+
+async def test_a_damaged_database_is_set_aside_and_the_bot_starts_afresh(tmp_path, caplog):
+    (tmp_path / DB_FILE).write_bytes(b"\x00garbage" * 1000)
+    store = await opened(tmp_path)
+    assert "damaged" in caplog.text and not store.degraded
+    await store.set_language(1, "zh")
+    assert await store.language(1) == "zh"
+    assert len(list(tmp_path.glob(f"{DB_FILE}.corrupt-*"))) == 1
+    await store.close()
+
+
+async def test_an_unwritable_location_keeps_state_in_memory(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = await opened(blocker / "state")  # a folder inside a file: cannot be created, even as root
+    await store.remember_file_id("k", "v")
+    await store.set_language(1, "zh")
+    assert store.known_file_id("k") == "v" and await store.language(1) == "zh"
+    assert store.degraded and store.in_memory
+    assert await store.inbox_add([(1, b"{}")]) is None  # memory is not durable: handle, then acknowledge
+    assert caplog.text.count("in memory only") == 1
+    await store.close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+async def test_a_read_only_folder_keeps_state_in_memory(tmp_path, caplog):
+    tmp_path.chmod(0o555)
+    try:
+        store = await opened(tmp_path)
+        await store.set_language(1, "zh")
+        assert await store.language(1) == "zh" and store.degraded
+        assert "in memory only" in caplog.text
+        await store.close()
+    finally:
+        tmp_path.chmod(0o755)
+
+
+async def test_online_backup_copies_a_consistent_database(tmp_path):
+    store = await opened(tmp_path / "live")
+    await store.set_language(3, "zh")
+    store.backup(tmp_path / "copy.sqlite3")
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("SELECT lang FROM languages WHERE user_id = 3").fetchone() == ("zh",)
+    await store.close()
