@@ -62,3 +62,29 @@ async def start_bot(fake, tmp_path):
 async def bot(start_bot):
     """The bot, running with default settings."""
     return await start_bot()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the session; each test that uses `redis_url` starts it empty."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, durable, to stop and start again."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis", durable=True).start()
+    yield server
+    server.stop()

@@ -94,6 +94,8 @@ class RedisStore(Store):
         self._redis: aioredis.Redis | None = None
         self._file_ids: dict[str, str] = {}
         self._tasks: list[asyncio.Task] = []
+        self._writes: set[asyncio.Task] = set()  # done marks on their way; awaited on close
+        self._closing = asyncio.Event()
         self._unfinished: dict[int, bytes] = {}
         self._reconnecting: asyncio.Task | None = None
         self._own_loaded = False
@@ -178,8 +180,11 @@ class RedisStore(Store):
 
     async def _reconnect(self) -> None:
         delay = 0.1
-        while self.degraded:
-            await asyncio.sleep(delay)
+        while self.degraded and not self._closing.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+            if self._closing.is_set():
+                return
             delay = min(delay * 2, RECONNECT_MAX)
             try:
                 await self._client().ping()
@@ -202,12 +207,15 @@ class RedisStore(Store):
             return default
 
     async def _heartbeat(self) -> None:
-        """Say this replica is alive, and take over the pending updates of replicas that are not."""
-        while True:
-            if not self.degraded:
+        """Say this replica is alive, and take over the pending updates of replicas that are not.
+        Ends when `close()` sets `_closing`, between two beats: cancelling a Redis command midway
+        can leave redis-py's connection waiting."""
+        while not self._closing.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), BEAT_SECONDS)
+            if not self.degraded and not self._closing.is_set():
                 with contextlib.suppress(RedisError):
                     await self._beat_once()
-            await asyncio.sleep(BEAT_SECONDS)
 
     async def _beat_once(self) -> None:
         client = self._client()
@@ -227,11 +235,16 @@ class RedisStore(Store):
                 self._hand_over(pairs)
 
     async def close(self) -> None:
+        self._closing.set()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         for task in [*self._tasks, self._reconnecting]:
-            if task is not None:
+            if task is None:
+                continue
+            try:  # a beat in progress finishes within the socket timeout
+                await asyncio.wait_for(asyncio.shield(task), self._timeout * 2)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
         self._tasks.clear()
         if self._redis is not None:
             with contextlib.suppress(RedisError):
@@ -299,8 +312,8 @@ class RedisStore(Store):
         task = asyncio.get_running_loop().create_task(
             self._call(self._client().hdel(pending_key(self.replica), str(update_id)), 0)
         )
-        self._tasks.append(task)
-        task.add_done_callback(self._tasks.remove)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         """Our own unfinished updates, and those taken over from replicas that went away."""

@@ -1,4 +1,4 @@
-"""`python -m bot [run|console|ask|render]`: the program's entry points, each failing with one clear line."""
+"""`python -m bot [run|console|ask|render|misses|state|health]`: entry points that fail in one line."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         "misses", help="the queries that found nothing (with BOT_RECORD_MISSES=true)"
     )
     misses.add_argument("--top", type=int, default=30, help="how many to list, most asked first")
+    state = commands.add_parser("state", help="what the store holds: stats, export, import, backup")
+    state.add_argument("action", choices=("stats", "export", "import", "backup"))
+    state.add_argument("file", nargs="?", help="export to / import from FILE (default: stdout / stdin)")
     health = commands.add_parser("health", help="exit 0 when the running bot is alive (for health checks)")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds since the last sign of life")
     return parser
@@ -50,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(args.codes)
         if args.command == "misses":
             return _misses(settings, args.top)
+        if args.command == "state":
+            from bot.terminal.state import run_state
+
+            return run_state(settings, args.action, args.file)
         if args.command == "health":
             from bot.ops.health import check
 

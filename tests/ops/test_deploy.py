@@ -1,7 +1,9 @@
 """The deployment files in deploy/: they parse, agree with each other and with the bot's settings, and keep
-the rules that are easy to break by accident (one poller, non-root, a writable state volume, health checks).
+the rules that are easy to break by accident (one poller, non-root, a writable state volume, health checks,
+webhook replicas that share one Redis).
 
-External validators run when they are installed and are skipped otherwise: systemd-analyze, caddy.
+External validators run when they are installed and are skipped otherwise: systemd-analyze, caddy,
+redis-server.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +49,31 @@ def container(deployment: dict[str, Any]) -> dict[str, Any]:
     return only
 
 
+def env_of(workload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The container's `env` entries by name."""
+    return {e["name"]: e for e in container(workload).get("env", [])}
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return selector.items() <= labels.items()
+
+
+def pod_labels(workload: dict[str, Any]) -> dict[str, str]:
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+def redis_options(args: list[str]) -> dict[str, str]:
+    """redis-server's `--name value` arguments as a mapping."""
+    assert args[0] == "redis-server"
+    pairs = args[1:]
+    assert len(pairs) % 2 == 0 and all(p.startswith("--") for p in pairs[::2]), args
+    return {name[2:]: value for name, value in zip(pairs[::2], pairs[1::2], strict=True)}
+
+
+# The inbox keeps acknowledged updates that Telegram will never send again: every write is fsynced.
+REDIS_DURABILITY = {"appendonly": "yes", "appendfsync": "always", "maxmemory-policy": "noeviction"}
+
+
 # -- YAML ------------------------------------------------------------------------------------------
 
 
@@ -68,10 +96,15 @@ KINDS = {
     "pvc.yaml": ("v1", "PersistentVolumeClaim"),
     "deployment-polling.yaml": ("apps/v1", "Deployment"),
     "deployment-webhook.yaml": ("apps/v1", "Deployment"),
+    "pdb-webhook.yaml": ("policy/v1", "PodDisruptionBudget"),
     "service.yaml": ("v1", "Service"),
     "ingress.yaml": ("networking.k8s.io/v1", "Ingress"),
     "servicemonitor.yaml": ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    "redis-statefulset.yaml": ("apps/v1", "StatefulSet"),
+    "redis-service.yaml": ("v1", "Service"),
+    "redis-networkpolicy.yaml": ("networking.k8s.io/v1", "NetworkPolicy"),
 }
+REDIS_FILES = ("redis-statefulset.yaml", "redis-service.yaml", "redis-networkpolicy.yaml")
 
 
 def test_kubernetes_objects_have_the_expected_kinds():
@@ -79,7 +112,13 @@ def test_kubernetes_objects_have_the_expected_kinds():
     for name, (api, kind) in KINDS.items():
         manifest = k8s(name)
         assert (manifest["apiVersion"], manifest["kind"]) == (api, kind), name
-        assert manifest["metadata"]["labels"]["app.kubernetes.io/name"] == "http-status-bot", name
+        labels = manifest["metadata"]["labels"]
+        if name in REDIS_FILES:
+            # Named redis, so that no selector of the bot's (app.kubernetes.io/name) picks the Redis pod.
+            assert labels["app.kubernetes.io/name"] == "redis", name
+            assert labels["app.kubernetes.io/part-of"] == "http-status-bot", name
+        else:
+            assert labels["app.kubernetes.io/name"] == "http-status-bot", name
 
 
 def test_polling_runs_exactly_one_replica_and_says_why():
@@ -115,28 +154,31 @@ def test_webhook_probes_ask_the_health_routes():
     assert ports["webhook"] == int(k8s("configmap.yaml")["data"]["WEBHOOK_PORT"])
 
 
+def mounted_volumes(workload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Mount path → the pod volume mounted there."""
+    volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
+    return {m["mountPath"]: volumes[m["name"]] for m in container(workload)["volumeMounts"]}
+
+
 @pytest.mark.parametrize("name", ["deployment-polling.yaml", "deployment-webhook.yaml"])
 def test_deployments_run_non_root_read_only_with_a_writable_state_volume(name):
     deployment = k8s(name)
     pod = deployment["spec"]["template"]["spec"]
     bot = container(deployment)
-    assert (
-        deployment["spec"]["selector"]["matchLabels"].items()
-        <= deployment["spec"]["template"]["metadata"]["labels"].items()
-    )
+    assert selects(deployment["spec"]["selector"]["matchLabels"], pod_labels(deployment))
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] != 0
     assert pod["automountServiceAccountToken"] is False
     assert bot["securityContext"]["readOnlyRootFilesystem"] is True
     assert bot["securityContext"]["allowPrivilegeEscalation"] is False
     assert bot["securityContext"]["capabilities"]["drop"] == ["ALL"]
-    mounts = {m["mountPath"]: m["name"] for m in bot["volumeMounts"]}
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    assert (
-        volumes[mounts[STATE_DIR]]["persistentVolumeClaim"]["claimName"]
-        == k8s("pvc.yaml")["metadata"]["name"]
-    )
-    assert "emptyDir" in volumes[mounts["/tmp"]]
+    volumes = mounted_volumes(deployment)
+    state = volumes[STATE_DIR]
+    if name == "deployment-polling.yaml":  # one pod: its SQLite store on the PVC
+        assert state["persistentVolumeClaim"]["claimName"] == k8s("pvc.yaml")["metadata"]["name"]
+    else:  # replicas on any node, their state in Redis: a ReadWriteOnce PVC could not follow them
+        assert "emptyDir" in state
+    assert "emptyDir" in volumes["/tmp"]
     assert not any(m.get("readOnly") for m in bot["volumeMounts"])
     assert k8s("configmap.yaml")["data"]["BOT_STATE_DIR"] == STATE_DIR
     envs = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in bot["envFrom"]}
@@ -153,12 +195,132 @@ def test_resources_leave_room_above_the_measured_resident_size(name):
     assert resources["requests"]["cpu"] and resources["limits"]["cpu"]
 
 
+def pod_settings(name: str, **fields: str):
+    """The settings a deployment's pod gets: the ConfigMap and the Secret (envFrom), then the container's
+    own env, which wins; `fields` stands in for what the downward API would give."""
+    secret = k8s("secret.example.yaml")["stringData"]
+    values = {**k8s("configmap.yaml")["data"], **secret}
+    for env_name, entry in env_of(k8s(name)).items():
+        source = entry.get("valueFrom", {})
+        if "value" in entry:
+            values[env_name] = entry["value"]
+        elif "secretKeyRef" in source:
+            values[env_name] = secret[source["secretKeyRef"]["key"]]
+        elif "fieldRef" in source:
+            values[env_name] = fields[env_name]
+        else:
+            raise AssertionError(f"{name}: {env_name} comes from nowhere this test knows")
+    return load_settings(_env_file=None, **{k.lower(): v for k, v in values.items()})
+
+
 def test_configmap_and_secret_are_valid_settings_in_both_modes():
     values = {**k8s("configmap.yaml")["data"], **k8s("secret.example.yaml")["stringData"]}
     lowered = {k.lower(): v for k, v in values.items()}
     for mode in ("polling", "webhook"):
         settings = load_settings(_env_file=None, **lowered, bot_mode=mode)
         assert settings.metrics_port == 9100 and settings.metrics_listen == "0.0.0.0"
+
+
+def test_webhook_pods_use_redis_and_the_poller_keeps_sqlite():
+    webhook = pod_settings("deployment-webhook.yaml", BOT_REPLICA_ID="http-status-bot-7d9f-abcde")
+    assert webhook.bot_mode == "webhook"
+    assert webhook.store_url == k8s("secret.example.yaml")["stringData"]["BOT_STORE_URL"]
+    assert webhook.bot_replica_id == "http-status-bot-7d9f-abcde"
+    polling = pod_settings("deployment-polling.yaml")
+    assert polling.bot_mode == "polling"
+    assert polling.store_url is None  # the Secret's BOT_STORE_URL is blanked: SQLite on the PVC
+
+
+def test_webhook_deployment_runs_two_replicas_on_the_shared_store():
+    deployment = k8s("deployment-webhook.yaml")
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    env = env_of(deployment)
+    secret = k8s("secret.example.yaml")
+    ref = env["BOT_STORE_URL"]["valueFrom"]["secretKeyRef"]
+    assert ref["name"] == secret["metadata"]["name"] and ref["key"] == "BOT_STORE_URL"
+    assert ref.get("optional", False) is False  # a Secret without it must not start lone stores
+    assert "BOT_STORE_URL" in secret["stringData"]
+    assert env["BOT_REPLICA_ID"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    pod = spec["template"]["spec"]
+    assert not any("persistentVolumeClaim" in v for v in pod["volumes"])
+    (spread,) = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["whenUnsatisfiable"] == "ScheduleAnyway"  # a preference: one node still runs both
+    assert spread["labelSelector"]["matchLabels"] == pod_labels(deployment)
+    assert container(deployment)["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_the_pdb_keeps_one_webhook_pod_and_leaves_the_poller_alone():
+    pdb = k8s("pdb-webhook.yaml")["spec"]
+    assert pdb["minAvailable"] == 1 and "maxUnavailable" not in pdb
+    selector = pdb["selector"]["matchLabels"]
+    assert selector == pod_labels(k8s("deployment-webhook.yaml"))
+    # A budget of minAvailable 1 over the single polling pod would block every node drain.
+    assert not selects(selector, pod_labels(k8s("deployment-polling.yaml")))
+
+
+def test_redis_runs_as_a_small_statefulset_behind_the_service_named_in_the_store_url():
+    statefulset, service = k8s("redis-statefulset.yaml"), k8s("redis-service.yaml")
+    spec = statefulset["spec"]
+    assert spec["replicas"] == 1
+    assert spec["serviceName"] == service["metadata"]["name"]
+    assert selects(spec["selector"]["matchLabels"], pod_labels(statefulset))
+    assert service["spec"]["clusterIP"] == "None"  # headless
+    assert selects(service["spec"]["selector"], pod_labels(statefulset))
+    url = urlsplit(k8s("secret.example.yaml")["stringData"]["BOT_STORE_URL"])
+    (port,) = service["spec"]["ports"]
+    redis = container(statefulset)
+    (container_port,) = redis["ports"]
+    assert url.scheme == "redis" and url.hostname == service["metadata"]["name"]
+    assert (url.port or 6379) == port["port"] == container_port["containerPort"]
+    assert port["targetPort"] == container_port["name"]
+    assert redis["image"].startswith("redis:") and redis["image"] != "redis:latest"
+    assert REDIS_DURABILITY.items() <= redis_options(redis["args"]).items()
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        command = " ".join(redis[probe]["exec"]["command"])
+        assert "redis-cli ping" in command and "PONG" in command, probe
+    (claim,) = spec["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert {m["mountPath"]: m["name"] for m in redis["volumeMounts"]} == {"/data": claim["metadata"]["name"]}
+    resources = redis["resources"]
+    assert resources["requests"]["cpu"] and resources["requests"]["memory"]
+    assert resources["limits"]["cpu"] and resources["limits"]["memory"]
+    pod = spec["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 999  # the image's redis user
+    assert pod["automountServiceAccountToken"] is False
+    assert redis["securityContext"]["readOnlyRootFilesystem"] is True
+    assert redis["securityContext"]["allowPrivilegeEscalation"] is False
+    assert redis["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    text = (K8S / "redis-statefulset.yaml").read_text(encoding="utf-8")
+    assert "managed" in text.lower() and "rediss://" in text  # how to swap in a managed Redis
+
+
+def test_only_the_bot_pods_reach_redis_and_no_bot_selector_picks_it():
+    redis_pod = pod_labels(k8s("redis-statefulset.yaml"))
+    redis_service = k8s("redis-service.yaml")["metadata"]["labels"]
+    policy = k8s("redis-networkpolicy.yaml")["spec"]
+    assert selects(policy["podSelector"]["matchLabels"], redis_pod)
+    assert policy["policyTypes"] == ["Ingress"]
+    (rule,) = policy["ingress"]
+    (source,) = rule["from"]
+    for name in ("deployment-polling.yaml", "deployment-webhook.yaml"):
+        assert selects(source["podSelector"]["matchLabels"], pod_labels(k8s(name))), name
+    assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
+    bot_selectors = [
+        k8s("service.yaml")["spec"]["selector"],
+        k8s("pdb-webhook.yaml")["spec"]["selector"]["matchLabels"],
+        k8s("deployment-polling.yaml")["spec"]["selector"]["matchLabels"],
+        k8s("deployment-webhook.yaml")["spec"]["selector"]["matchLabels"],
+    ]
+    assert not any(selects(selector, redis_pod) for selector in bot_selectors)
+    assert not selects(k8s("servicemonitor.yaml")["spec"]["selector"]["matchLabels"], redis_service)
 
 
 def test_ingress_routes_exactly_the_webhook_path_to_the_service():
@@ -311,8 +473,11 @@ def test_compose_runs_the_image_with_env_file_state_volume_and_healthcheck(name)
     assert "ports" not in bot  # never published directly: polling needs none, Caddy fronts the webhook
 
 
-def test_polling_compose_is_polling():
-    assert load(DEPLOY / "compose.yaml")["services"]["bot"]["environment"]["BOT_MODE"] == "polling"
+def test_polling_compose_is_polling_with_one_replica():
+    bot = load(DEPLOY / "compose.yaml")["services"]["bot"]
+    assert bot["environment"]["BOT_MODE"] == "polling"
+    assert bot.get("deploy", {}).get("replicas", 1) == 1 and "scale" not in bot  # one getUpdates per bot
+    assert "BOT_STORE_URL" not in bot["environment"]  # SQLite in the state volume
 
 
 def test_webhook_compose_puts_caddy_in_front_of_the_bot():
@@ -325,8 +490,69 @@ def test_webhook_compose_puts_caddy_in_front_of_the_bot():
     assert {"80:80", "443:443"} <= set(caddy["ports"])
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
     assert {"caddy_data", "state"} <= set(compose["volumes"])
-    assert caddy["environment"]["BOT_UPSTREAM"] == f"bot:{bot['environment']['WEBHOOK_PORT']}"
+    # The service name: compose's DNS answers it with every replica's address.
+    assert caddy["environment"]["BOT_UPSTREAM_HOST"] == "bot"
+    assert caddy["environment"]["BOT_UPSTREAM_PORT"] == bot["environment"]["WEBHOOK_PORT"]
     assert caddy["depends_on"]["bot"]["condition"] == "service_healthy"
+
+
+def test_webhook_compose_runs_two_bot_replicas_on_one_redis():
+    compose = load(DEPLOY / "compose.webhook.yaml")
+    bot, redis = compose["services"]["bot"], compose["services"]["redis"]
+    assert bot["deploy"]["replicas"] == 2
+    assert "container_name" not in bot and "ports" not in bot  # neither can be shared by two replicas
+    assert "BOT_REPLICA_ID" not in bot["environment"]  # the default, the container's host name, is unique
+    url = urlsplit(bot["environment"]["BOT_STORE_URL"])
+    assert url.scheme == "redis" and url.hostname == "redis" and (url.port or 6379) == 6379
+    assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert redis["image"].startswith("redis:") and redis["image"] != "redis:latest"
+    options = redis_options(redis["command"])
+    assert REDIS_DURABILITY.items() <= options.items()
+    assert " ".join(redis["healthcheck"]["test"][1:]).startswith("redis-cli ping")
+    assert "redis:/data" in redis["volumes"] and "redis" in compose["volumes"]
+    assert "ports" not in redis  # reached inside the compose network only: it has no password
+    assert redis["read_only"] is True and redis["cap_drop"] == ["ALL"]
+    assert redis["user"].split(":")[0] == "999"
+
+
+def test_compose_and_kubernetes_run_redis_alike():
+    compose = load(DEPLOY / "compose.webhook.yaml")["services"]["redis"]
+    statefulset = container(k8s("redis-statefulset.yaml"))
+    assert compose["command"] == statefulset["args"]
+    assert compose["image"] == statefulset["image"]
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_redis_server_takes_the_arguments_and_keeps_an_append_only_file(tmp_path):
+    import redis
+
+    args = load(DEPLOY / "compose.webhook.yaml")["services"]["redis"]["command"]
+    port = free_port()
+    where = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)]
+    server = subprocess.Popen(
+        [shutil.which("redis-server"), *args[1:], *where],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    try:
+        client = redis.Redis(port=port, socket_timeout=5)
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                time.sleep(0.025)
+        for name, value in REDIS_DURABILITY.items():
+            assert client.config_get(name) == {name: value}
+        assert client.config_get("save") == {"save": ""}
+        client.hset("hsb:lang", "42", "zh")
+        assert any(tmp_path.rglob("*.aof"))
+        client.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_env_example_names_every_variable_the_compose_files_need():
@@ -337,19 +563,41 @@ def test_env_example_names_every_variable_the_compose_files_need():
         needed |= interpolated((DEPLOY / name).read_text(encoding="utf-8"))
     assert needed <= names
     assert re.search(r"^TELEGRAM_BOT_TOKEN=$", example, re.MULTILINE)  # no token, not even a fake one
+    for name in ("BOT_STORE_URL", "BOT_REPLICA_ID"):  # named, and off unless asked for
+        assert re.search(rf"^#{name}=", example, re.MULTILINE), name
+        assert not re.search(rf"^{name}=", example, re.MULTILINE), name
 
 
 # -- Caddy -----------------------------------------------------------------------------------------
 
-CADDY_ENV = {"BOT_DOMAIN": "bot.example.com", "WEBHOOK_PATH": "/telegram-hook", "BOT_UPSTREAM": "bot:8443"}
+CADDY_ENV = {
+    "BOT_DOMAIN": "bot.example.com",
+    "WEBHOOK_PATH": "/telegram-hook",
+    "BOT_UPSTREAM_HOST": "bot",
+    "BOT_UPSTREAM_PORT": "8443",
+}
 
 
 def test_caddyfile_proxies_only_posts_to_the_webhook_path():
     text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     assert "{$BOT_DOMAIN} {" in text
     assert re.search(r"@webhook \{\s+method POST\s+path \{\$WEBHOOK_PATH\}\s+\}", text)
-    assert re.search(r"handle @webhook \{.*reverse_proxy \{\$BOT_UPSTREAM[^}]*\}", text, re.DOTALL)
+    assert re.search(r"handle @webhook \{.*reverse_proxy \{", text, re.DOTALL)
     assert re.search(r"handle \{\s+respond 404\s+\}", text)
+
+
+def test_caddyfile_takes_every_replica_in_turn():
+    """The upstreams are all the addresses the name resolves to (one per compose replica), taken in turn,
+    and a replica that refuses the connection is skipped for the next one."""
+    text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    proxy = re.search(r"reverse_proxy \{(.*?)\n\t\t\}", text, re.DOTALL)
+    assert proxy, "no reverse_proxy block"
+    block = proxy.group(1)
+    dynamic = r"dynamic a \{\$BOT_UPSTREAM_HOST:127\.0\.0\.1\} \{\$BOT_UPSTREAM_PORT:8443\} \{\s+refresh \d+s"
+    assert re.search(dynamic, block)
+    assert re.search(r"lb_policy round_robin", block)
+    assert re.search(r"lb_try_duration \d+s", block)
+    assert re.search(r"dial_timeout \d+s", block)
 
 
 @pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
@@ -366,7 +614,29 @@ def test_caddy_adapts_the_caddyfile(tmp_path):
     config = json.loads(result.stdout)
     (server,) = config["apps"]["http"]["servers"].values()
     assert server["listen"] == [":443"]  # a real name: automatic HTTPS
-    assert "bot:8443" in result.stdout and "/telegram-hook" in result.stdout
+    assert "/telegram-hook" in result.stdout
+    proxies = list(handlers(config, "reverse_proxy"))
+    assert len(proxies) == 1
+    (proxy,) = proxies
+    assert {k: proxy["dynamic_upstreams"][k] for k in ("source", "name", "port")} == {
+        "source": "a",
+        "name": "bot",
+        "port": "8443",
+    }
+    assert proxy["load_balancing"]["selection_policy"] == {"policy": "round_robin"}
+    assert proxy["load_balancing"]["try_duration"] > 0
+
+
+def handlers(node: Any, name: str):
+    """Every handler called `name` anywhere in an adapted Caddy config."""
+    if isinstance(node, dict):
+        if node.get("handler") == name:
+            yield node
+        for value in node.values():
+            yield from handlers(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from handlers(value, name)
 
 
 @pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
@@ -377,7 +647,8 @@ async def test_caddy_forwards_only_posts_to_the_webhook_path(start_bot, tmp_path
     env = {
         **CADDY_ENV,
         "BOT_DOMAIN": f"http://127.0.0.1:{caddy_port}",  # plain HTTP: no certificate in a test
-        "BOT_UPSTREAM": f"127.0.0.1:{bot_port}",
+        "BOT_UPSTREAM_HOST": "127.0.0.1",
+        "BOT_UPSTREAM_PORT": str(bot_port),
     }
     adapted = subprocess.run(
         ["caddy", "adapt", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
@@ -515,3 +786,15 @@ def test_readme_gives_the_commands_for_each_way():
         assert command in readme, command
     for path in re.findall(r"deploy/[\w./-]+\.(?:yaml|service)", readme):
         assert (ROOT / path).exists(), path
+
+
+def test_readme_explains_scaling_out_and_how_to_apply_every_manifest():
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    for word in ("## Scaling out", "BOT_STORE_URL", "BOT_REPLICA_ID", "409 Conflict", "getUpdates"):
+        assert word in readme, word
+    for name in KINDS:
+        assert f"deploy/kubernetes/{name}" in readme or f"`{name}`" in readme, name
+    applied = " ".join(re.findall(r"kubectl -n http-status-bot apply (.*?)(?:\n(?!  )|$)", readme, re.DOTALL))
+    for name in ("deployment-webhook.yaml", "pdb-webhook.yaml", *REDIS_FILES):
+        assert f"deploy/kubernetes/{name}" in applied, name
+    assert "--from-literal=BOT_STORE_URL=" in readme
