@@ -155,6 +155,7 @@ class RunningBot:
             raise TimeoutError(f"updates still unconfirmed: {len(self.fake.pending_updates)}")
         # The Application marks each queued update done only once all its handlers have returned.
         await asyncio.wait_for(self.app.update_queue.join(), max(deadline - loop.time(), 0.01))
+        await asyncio.wait_for(self.services.store.flush(), max(deadline - loop.time(), 0.01))
 
     async def silence(self, update: dict) -> list[Call]:
         """The bot's calls after `update` (not polling), once it has handled everything: [] is silence."""

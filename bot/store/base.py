@@ -55,6 +55,10 @@ class Store(ABC):
     async def close(self) -> None:
         """Finish pending writes and let go of connections."""
 
+    @abstractmethod
+    async def flush(self) -> None:
+        """Returns once every write handed over so far (done marks included) is stored."""
+
     # -- languages ------------------------------------------------------------------------------
 
     @abstractmethod

@@ -234,6 +234,10 @@ class RedisStore(Store):
                 log.info("Took over %d unfinished updates of replica %s", len(pairs), replica)
                 self._hand_over(pairs)
 
+    async def flush(self) -> None:
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
     async def close(self) -> None:
         self._closing.set()
         if self._writes:
@@ -243,7 +247,7 @@ class RedisStore(Store):
                 continue
             try:  # a beat in progress finishes within the socket timeout
                 await asyncio.wait_for(asyncio.shield(task), self._timeout * 2)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
         self._tasks.clear()
         if self._redis is not None:

@@ -239,6 +239,11 @@ class SqliteStore(Store):
             self._reader.close()
             self._reader = None
 
+    async def flush(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(StoreError):
+                await self._write(lambda c: None)
+
     # -- helpers ----------------------------------------------------------------------------------
 
     async def _write(self, op: Op) -> Any:

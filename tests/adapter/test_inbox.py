@@ -1,0 +1,134 @@
+"""End to end: acknowledged means kept. What a crash left unfinished is answered first on the next start;
+a repeat of an update already kept is never answered twice; a webhook POST is answered 200 only once
+its update is kept, or, when the store cannot keep it, once it is answered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+
+import httpx
+from fake_telegram import DEFAULT_USER_ID
+from harness import WEBHOOK_SECRET, free_port, webhook_settings
+
+from bot.store.sqlite_store import DB_FILE, SqliteStore
+
+ALICE = {"id": DEFAULT_USER_ID, "is_bot": False, "first_name": "Alice", "language_code": "en"}
+CHAT = {"id": DEFAULT_USER_ID, "type": "private", "first_name": "Alice"}
+
+
+def text_update(update_id: int, text: str, message_id: int) -> dict:
+    entities = (
+        [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text[0] == "/" else []
+    )
+    message = {"message_id": message_id, "date": int(time.time()), "chat": CHAT, "from": ALICE, "text": text}
+    return {"update_id": update_id, "message": {**message, "entities": entities}}
+
+
+async def kept(state_dir, *updates: dict, done: bool = False) -> None:
+    """Leave updates in the inbox, as a run killed before it finished them would."""
+    store = SqliteStore(state_dir)
+    await store.open()
+    await store.inbox_add([(u["update_id"], json.dumps(u).encode()) for u in updates])
+    for update in updates if done else ():
+        store.inbox_done(update["update_id"])
+    await store.close()
+
+
+def inbox_rows(state_dir) -> dict[int, int]:
+    with sqlite3.connect(state_dir / DB_FILE) as db:
+        return dict(db.execute("SELECT update_id, done FROM inbox"))
+
+
+async def test_what_the_last_run_left_unfinished_is_answered_first(start_bot, fake, tmp_path):
+    state_dir = tmp_path / "state"
+    await kept(state_dir, text_update(9000, "/code 418", 50), text_update(9001, "/code 507", 51))
+    mark = fake.mark()
+    bot = await start_bot(state_dir)
+    first = await fake.wait_for("sendPhoto", after=mark)
+    second = await fake.wait_for("sendPhoto", after=fake.calls.index(first) + 1)
+    assert first.params["caption"].startswith("<b>418")
+    assert second.params["caption"].startswith("<b>507")
+    await bot.idle()
+    assert inbox_rows(state_dir) == {9000: 1, 9001: 1}  # done: a later start does not answer again
+
+
+async def test_a_repeat_of_an_update_already_handled_is_not_answered_again(start_bot, fake, tmp_path):
+    state_dir = tmp_path / "state"
+    await kept(state_dir, text_update(7000, "/code 404", 40), done=True)
+    bot = await start_bot(state_dir)
+    repeat = {**text_update(7000, "/code 404", 40), "_mark": fake.mark()}
+    fake.push_update({k: v for k, v in repeat.items() if k != "_mark"})
+    assert await bot.silence(repeat) == []  # confirmed to Telegram, answered nobody
+    call = await bot.ask("/code 405")
+    assert call.params["caption"].startswith("<b>405")
+
+
+async def test_every_polled_update_is_kept_then_marked_done(bot, fake, tmp_path):
+    update = bot.say("/code 502")
+    await bot.reply_to(update)
+    await bot.idle()
+    assert inbox_rows(tmp_path / "state")[update["update_id"]] == 1
+
+
+async def post(port: int, update: dict) -> httpx.Response:
+    body = {k: v for k, v in update.items() if not k.startswith("_")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    async with httpx.AsyncClient() as client:
+        return await client.post(f"http://127.0.0.1:{port}/telegram-hook", json=body, headers=headers)
+
+
+async def test_a_webhook_post_is_kept_before_200_and_a_repeated_post_answered_once(start_bot, fake, tmp_path):
+    port = free_port()
+    bot = await start_bot(**webhook_settings(port))
+    update = bot.say("/code 503")
+    response = await post(port, update)
+    assert response.status_code == 200
+    assert update["update_id"] in inbox_rows(tmp_path / "state")  # on disk when Telegram hears 200
+    await bot.reply_to(update)
+    again = {**update, "_mark": fake.mark()}
+    assert (await post(port, again)).status_code == 200  # Telegram retrying: acknowledged, not redone
+    assert await bot.silence(again) == []
+
+
+async def test_when_the_store_cannot_keep_updates_a_post_is_answered_before_its_200(
+    start_bot, fake, tmp_path
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    port = free_port()
+    bot = await start_bot(blocker / "state", **webhook_settings(port))  # the store lives in memory
+    update = bot.say("/code 500")
+    assert (await post(port, update)).status_code == 200
+    # No waiting: the reply was sent before the POST was acknowledged.
+    assert [c.method for c in fake.calls[update["_mark"] :] if c.method in ("sendPhoto", "sendMessage")]
+    async with httpx.AsyncClient() as client:
+        ready = await client.get(f"http://127.0.0.1:{port}/readyz")
+    assert ready.status_code == 200 and ready.text.startswith("degraded")
+
+
+async def test_redis_stopped_mid_run_the_bot_keeps_answering_and_heals(start_bot, fake, own_redis, caplog):
+    port = free_port()
+    bot = await start_bot(bot_store_url=own_redis.url, bot_replica_id="r1", **webhook_settings(port))
+    chosen = bot.say("/lang zh")
+    assert (await post(port, chosen)).status_code == 200
+    assert (await bot.reply_to(chosen)).ok
+    own_redis.stop()
+    update = bot.say("/code 404", language_code="zh")  # Telegram's language stands in for the choice
+    assert (await post(port, update)).status_code == 200
+    call = await bot.reply_to(update)
+    assert "404" in call.params["caption"]
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"http://127.0.0.1:{port}/readyz")).text.startswith("degraded")
+        own_redis.start()
+        deadline = time.monotonic() + 15
+        while (await client.get(f"http://127.0.0.1:{port}/readyz")).text != "ok\n":
+            assert time.monotonic() < deadline, "never ready again"
+            await asyncio.sleep(0.05)
+    after = bot.say("/code 410")
+    assert (await post(port, after)).status_code == 200
+    assert (await bot.reply_to(after)).ok
+    assert caplog.text.count("is unreachable") == 1
+    assert own_redis.url.split("@")[-1] not in caplog.text or "redis://127.0.0.1" in caplog.text
