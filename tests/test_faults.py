@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from fake_telegram import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeTelegram
+from processes import bot_env
 
 from bot.screens import callbacks
 from bot.store.legacy import FORMAT, STATE_FILE
@@ -121,19 +122,6 @@ async def test_an_unwritable_state_folder_warns_and_keeps_the_cache_in_memory(
 
 
 # -- (3) SIGTERM ------------------------------------------------------------------------------------
-
-
-def bot_env(fake: FakeTelegram, state_dir: Path) -> dict[str, str]:
-    """The environment of `python -m bot run` against the fake, free of the caller's bot settings."""
-    prefixes = ("TELEGRAM_", "BOT_", "WEBHOOK_", "METRICS_", "LOG_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(
-        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_URL=fake.base_url,
-        BOT_STATE_DIR=str(state_dir),
-    )
-    return env
 
 
 def test_sigterm_stops_the_bot_with_exit_0_and_its_state_saved(fake, tmp_path):
