@@ -37,10 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from corpus_eval import load_cases  # noqa: E402
 from fake_telegram import FakeTelegram  # noqa: E402
+from store_bench import bench_store  # noqa: E402
 
 from bot.adapter.delivery import markup  # noqa: E402
 from bot.core.catalogue import load_catalogue  # noqa: E402
@@ -232,7 +233,9 @@ def watch_polls(fake: FakeTelegram) -> list[float]:
 class BotProcess:
     """One bot in its own subprocess, talking to `fake`; stderr goes to a file shown if it fails."""
 
-    def __init__(self, name: str, argv: list[str], fake: FakeTelegram, workdir: Path) -> None:
+    def __init__(
+        self, name: str, argv: list[str], fake: FakeTelegram, workdir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.fake = fake
         workdir.mkdir(parents=True, exist_ok=True)
@@ -245,6 +248,7 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.base_url,
             "BOT_STATE_DIR": str(workdir / "state"),
+            **(env or {}),
         }
         polls = watch_polls(fake)
         self.started = time.monotonic()
@@ -522,6 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=40.0, help="seconds of steady load (40)")
     parser.add_argument("--calls", type=int, default=3000, help="search calls per kind of query (3000)")
     parser.add_argument("--startups", type=int, default=5, help="timed start-ups (5)")
+    parser.add_argument("--users", type=int, default=1_000_000, help="users in the store bench (1,000,000)")
     args = parser.parse_args(argv)
 
     import telegram
@@ -539,6 +544,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         real, minimal, block_ratios = bench_e2e(scratch, args.rate, args.duration)
         flood_wait = bench_flood(scratch)
         startups = bench_startup(scratch, args.startups)
+        with FakeTelegram(username="BenchStatusBot") as store_fake:
+
+            def start_bot(name: str, env: dict[str, str], workdir: Path) -> BotProcess:
+                store_env = {
+                    k: v for k, v in env.items() if k.startswith(("BOT_STATE_DIR", "BOT_STORE", "BOT_REP"))
+                }
+                return BotProcess(name, real_bot_argv(), store_fake, workdir, store_env)
+
+            store_rows = bench_store(scratch / "store", args.users, start_bot)
 
     cpu_ratio = real.cpu_ms / minimal.cpu_ms
     block_ratio = statistics.median(block_ratios) if block_ratios else cpu_ratio
@@ -618,7 +632,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         ],
     )
-    rows = lookup_rows + e2e_rows
+    print_table(f"(e) The store at {args.users:,} users", store_rows)
+    rows = lookup_rows + e2e_rows + store_rows
     missed = [r.label for r in rows if r.ok is False] + (["start-up"] if median_start > STARTUP_S else [])
     print(f"\n{len(missed)} target(s) missed{': ' + ', '.join(missed) if missed else ''}.", end=" ")
     print(f"Took {time.monotonic() - began:.0f} s.")
