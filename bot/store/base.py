@@ -1,13 +1,12 @@
-"""The store's interface, shared by both engines, and the records operators export and import."""
+"""The store's interface, shared by both engines, and the records it holds (plain tuples: validating
+operators' files is the command line's business, bot/terminal/state.py)."""
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, Field, TypeAdapter
+from typing import NamedTuple
 
 from bot.core.lang import Lang
 
@@ -21,20 +20,18 @@ class StoreError(Exception):
     """The store cannot be opened or used as configured: one line for the operator."""
 
 
-class LanguageRecord(BaseModel):
-    kind: Literal["language"]
+class Language(NamedTuple):
+    """A user's language choice, as stored, exported and imported."""
+
     user_id: int
     lang: Lang
 
 
-class FileIdRecord(BaseModel):
-    kind: Literal["file_id"]
-    key: Annotated[str, Field(min_length=1, max_length=512)]
-    file_id: Annotated[str, Field(min_length=1, max_length=512)]
+class FileId(NamedTuple):
+    """The Telegram file_id of one of our pictures (its key names the picture and its content)."""
 
-
-Record = Annotated[LanguageRecord | FileIdRecord, Field(discriminator="kind")]
-RECORD = TypeAdapter(Record)
+    key: str
+    file_id: str
 
 
 class Store(ABC):
@@ -109,7 +106,7 @@ class Store(ABC):
         """Every language and file_id as a record, streamed."""
 
     @abstractmethod
-    async def import_records(self, records: Iterable[LanguageRecord | FileIdRecord]) -> int:
+    async def import_records(self, records: Iterable[Language | FileId]) -> int:
         """Write records (later ones win); idempotent. Returns how many were written."""
 
 

@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from bot.core.lang import LANGS, Lang
-from bot.store.base import SEEN_SECONDS, FileIdRecord, LanguageRecord, Store, StoreError, batched
+from bot.store.base import SEEN_SECONDS, FileId, Language, Store, StoreError, batched
 from bot.store.legacy import read_legacy
 
 log = logging.getLogger(__name__)
@@ -157,10 +157,8 @@ class RedisStore(Store):
         legacy = read_legacy(self.legacy_dir)
         if legacy is None:
             return
-        records: list[LanguageRecord | FileIdRecord] = [
-            LanguageRecord(kind="language", user_id=u, lang=lang) for u, lang in legacy.languages.items()
-        ]
-        records += [FileIdRecord(kind="file_id", key=k, file_id=f) for k, f in legacy.file_ids.items()]
+        records: list[Language | FileId] = [Language(u, lang) for u, lang in legacy.languages.items()]
+        records += [FileId(k, f) for k, f in legacy.file_ids.items()]
         await self.import_records(records)
         legacy.retire()
         log.info("Imported %d records from %s into %s", len(records), legacy.path.name, self.where)
@@ -354,13 +352,13 @@ class RedisStore(Store):
         except RedisError as exc:
             raise StoreError(f"Redis at {self.where} is unreachable: {type(exc).__name__}") from None
 
-    async def import_records(self, records: Iterable[LanguageRecord | FileIdRecord]) -> int:
+    async def import_records(self, records: Iterable[Language | FileId]) -> int:
         client = self._client()
         written = 0
         try:
             for batch in batched(records, 10_000):
-                languages = {str(r.user_id): r.lang for r in batch if isinstance(r, LanguageRecord)}
-                file_ids = {r.key: r.file_id for r in batch if isinstance(r, FileIdRecord)}
+                languages = {str(r.user_id): r.lang for r in batch if isinstance(r, Language)}
+                file_ids = {r.key: r.file_id for r in batch if isinstance(r, FileId)}
                 async with client.pipeline(transaction=False) as pipe:
                     if languages:
                         pipe.hset(LANG_KEY, mapping=languages)

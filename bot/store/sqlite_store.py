@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.lang import LANGS, Lang
-from bot.store.base import SEEN_SECONDS, FileIdRecord, LanguageRecord, Store, StoreError, batched
+from bot.store.base import SEEN_SECONDS, FileId, Language, Store, StoreError, batched
 from bot.store.legacy import read_legacy
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS inbox (
 );
 CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox (update_id) WHERE done = 0;
 """
+# Page cache per connection: point look-ups need little, and a million users' table is ~20 MB on disk.
+CACHE_KIB = 1024
 _BATCH = 512  # operations committed together at most
 _PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
 _memory_names = itertools.count()
@@ -173,6 +175,7 @@ class SqliteStore(Store):
         writer = sqlite3.connect(name, uri=uri, isolation_level=None, check_same_thread=False)
         try:
             writer.execute("PRAGMA busy_timeout = 5000")
+            writer.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             if not uri:
                 writer.execute("PRAGMA journal_mode = WAL")
             # FULL: a commit is on disk before the update it holds is acknowledged to Telegram.
@@ -182,6 +185,7 @@ class SqliteStore(Store):
             reader = sqlite3.connect(name, uri=uri, isolation_level=None, check_same_thread=False)
             reader.execute("PRAGMA busy_timeout = 5000")
             reader.execute("PRAGMA query_only = 1")
+            reader.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except BaseException:
             writer.close()
             raise
@@ -370,11 +374,11 @@ class SqliteStore(Store):
         for key, file_id in self._reader.execute("SELECT key, file_id FROM file_ids ORDER BY key"):
             yield {"kind": "file_id", "key": key, "file_id": file_id}
 
-    async def import_records(self, records: Iterable[LanguageRecord | FileIdRecord]) -> int:
+    async def import_records(self, records: Iterable[Language | FileId]) -> int:
         written = 0
         for batch in batched(records, 20_000):
-            languages = [(r.user_id, r.lang) for r in batch if isinstance(r, LanguageRecord)]
-            file_ids = [(r.key, r.file_id) for r in batch if isinstance(r, FileIdRecord)]
+            languages = [(r.user_id, r.lang) for r in batch if isinstance(r, Language)]
+            file_ids = [(r.key, r.file_id) for r in batch if isinstance(r, FileId)]
 
             def write(c: sqlite3.Connection, languages=languages, file_ids=file_ids) -> None:
                 c.executemany("INSERT OR REPLACE INTO languages (user_id, lang) VALUES (?, ?)", languages)

@@ -13,15 +13,31 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Annotated, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from bot.core.lang import Lang
 from bot.ops.settings import Settings
 from bot.store import Store, StoreError, open_store
-from bot.store.base import RECORD, FileIdRecord, LanguageRecord
+from bot.store.base import FileId, Language
 
 MAX_REPORTED = 5  # bad lines named one by one; the rest are counted
+
+
+class LanguageLine(BaseModel):
+    kind: Literal["language"]
+    user_id: int
+    lang: Lang
+
+
+class FileIdLine(BaseModel):
+    kind: Literal["file_id"]
+    key: Annotated[str, Field(min_length=1, max_length=512)]
+    file_id: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+LINE = TypeAdapter(Annotated[LanguageLine | FileIdLine, Field(discriminator="kind")])
 
 
 def run_state(settings: Settings, action: str, path: str | None) -> int:
@@ -83,18 +99,23 @@ async def _import(store: Store, path: str | None) -> int:
     return 1 if bad else 0
 
 
-def _records(lines: IO[str], bad: list[int]) -> Iterator[LanguageRecord | FileIdRecord]:
+def _records(lines: IO[str], bad: list[int]) -> Iterator[Language | FileId]:
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            yield RECORD.validate_json(line)
+            record = LINE.validate_json(line)
         except ValidationError as exc:
             bad.append(number)
             if len(bad) <= MAX_REPORTED:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "record"
                 print(f"line {number}: {where}: {first['msg']}", file=sys.stderr)
+            continue
+        if isinstance(record, LanguageLine):
+            yield Language(record.user_id, record.lang)
+        else:
+            yield FileId(record.key, record.file_id)
 
 
 def _backup(store: Store, path: str | None) -> int:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 
-from bot.store.base import FileIdRecord, LanguageRecord
+from bot.store.base import FileId, Language
 from bot.store.redis_store import REPLICA_TIMEOUT, REPLICAS_KEY, RedisStore, redacted
 
 
@@ -82,8 +82,8 @@ async def test_a_replica_that_went_away_leaves_its_updates_to_one_other(redis_ur
 
 async def test_import_and_export_round_trip(redis_url):
     store = await opened(redis_url)
-    records = [LanguageRecord(kind="language", user_id=i, lang="zh") for i in range(2500)]
-    records.append(FileIdRecord(kind="file_id", key="bundled:500:ab", file_id="AgAC-5"))
+    records = [Language(i, "zh") for i in range(2500)]
+    records.append(FileId("bundled:500:ab", "AgAC-5"))
     assert await store.import_records(records) == 2501
     assert await store.import_records(records) == 2501  # idempotent
     exported = [r async for r in store.export()]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.store.base import FileIdRecord, LanguageRecord
+from bot.store.base import FileId, Language
 from bot.store.sqlite_store import DB_FILE, SqliteStore
 
 
@@ -83,8 +83,8 @@ async def test_a_language_change_hardly_blocks_the_event_loop(tmp_path):
 
 async def test_import_is_idempotent_and_export_gives_every_record(tmp_path):
     store = await opened(tmp_path)
-    records = [LanguageRecord(kind="language", user_id=i, lang="zh" if i % 2 else "en") for i in range(1000)]
-    records.append(FileIdRecord(kind="file_id", key="bundled:500:ab", file_id="AgAC-5"))
+    records = [Language(i, "zh" if i % 2 else "en") for i in range(1000)]
+    records.append(FileId("bundled:500:ab", "AgAC-5"))
     assert await store.import_records(records) == 1001
     assert await store.import_records(records) == 1001
     exported = [r async for r in store.export()]
