@@ -115,6 +115,7 @@ def bench_store(scratch: Path, users: int, start_bot: Callable[[str, dict[str, s
     from bot.store.redis_store import RedisStore
     from bot.store.sqlite_store import SqliteStore
 
+    scratch.mkdir(parents=True, exist_ok=True)
     records = scratch / "users.jsonl"
     write_records(records, users)
     rows = []

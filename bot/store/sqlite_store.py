@@ -54,13 +54,16 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection, on_result: Callable[[Exception | None], None]) -> None:
         self.conn = conn
         self._on_result = on_result
-        self._queue: queue.SimpleQueue[tuple[Op, cf.Future | None] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Op, cf.Future | None, bool] | None] = queue.SimpleQueue()
+        self._synchronous = ""
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, op: Op, *, wait: bool = True) -> cf.Future | None:
+    def submit(self, op: Op, *, wait: bool = True, durable: bool = True) -> cf.Future | None:
+        """Queue `op`. `durable`: on disk when its batch commits, through a power cut (fsync); otherwise
+        it survives the process dying (kill -9, OOM), and a power cut may lose its last moments."""
         future: cf.Future | None = cf.Future() if wait else None
-        self._queue.put((op, future))
+        self._queue.put((op, future, durable))
         return future
 
     def stop(self) -> None:
@@ -90,11 +93,17 @@ class _Writer:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
-    def _apply(self, batch: list[tuple[Op, cf.Future | None]]) -> None:
+    def _apply(self, batch: list[tuple[Op, cf.Future | None, bool]]) -> None:
         results = []
         try:
+            # WAL with NORMAL commits without an fsync (the next FULL commit or checkpoint makes them
+            # durable): done marks and file_ids need no fsync of their own; the inbox and languages do.
+            synchronous = "FULL" if any(durable for _, _, durable in batch) else "NORMAL"
+            if synchronous != self._synchronous:
+                self.conn.execute(f"PRAGMA synchronous = {synchronous}")
+                self._synchronous = synchronous
             self.conn.execute("BEGIN IMMEDIATE")
-            for op, _ in batch:
+            for op, _, _ in batch:
                 results.append(op(self.conn))
             self.conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as exc:
@@ -102,11 +111,11 @@ class _Writer:
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
             self._on_result(exc)
-            for _, future in batch:
+            for _, future, _ in batch:
                 _settle(future, error=StoreError(f"cannot write the store: {exc}"))
             return
         self._on_result(None)
-        for (_, future), result in zip(batch, results, strict=True):
+        for (_, future, _), result in zip(batch, results, strict=True):
             _settle(future, result=result)
 
 
@@ -258,8 +267,9 @@ class SqliteStore(Store):
         return await asyncio.wrap_future(future)
 
     def _write_later(self, op: Op) -> None:
+        """Fire and forget, without an fsync of its own (see _Writer.submit)."""
         if self._writer is not None:
-            self._writer.submit(op, wait=False)
+            self._writer.submit(op, wait=False, durable=False)
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         if self._reader is None:
