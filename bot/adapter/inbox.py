@@ -1,7 +1,8 @@
 """Acknowledged means kept: an update is in the store's inbox before Telegram hears it arrived.
 
-Webhook: a POST is answered 200 once its update is kept. Polling: a batch of getUpdates is kept before
-python-telegram-bot sees it, so before the next getUpdates confirms it. Each update is marked done
+Webhook: a POST is answered 200 once its update is kept. Polling: a batch of getUpdates is handed to
+python-telegram-bot at once while it is written, and the next getUpdates, which confirms the batch to
+Telegram, waits until it is kept (so the reply does not wait for the disk). Each update is marked done
 once its handlers have finished; what a crash left unfinished is handled first on the next start. An
 update id kept before is a repeat (Telegram delivering again what it was not sure we had) and is
 skipped. When the store cannot keep updates, they are handled first and acknowledged after.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from telegram import Update
@@ -21,6 +23,10 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+# Update ids remembered in memory to spot repeats while polling: Telegram delivers again only what was
+# not confirmed, at most a few batches of up to 100.
+RECENT = 5000
+
 
 class Inbox:
     def __init__(self, store: Store) -> None:
@@ -29,6 +35,8 @@ class Inbox:
         # Repeats that polling replaced by their bare ids: nothing to handle, nothing to mark.
         self.repeats: set[int] = set()
         self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._writing: asyncio.Task[None] | None = None
 
     async def keep(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
         """The ids of `updates` that are new, once they are kept; None when they cannot be kept."""
@@ -45,6 +53,38 @@ class Inbox:
             await done
         elif update.update_id in new:
             await self.app.update_queue.put(update)
+
+    # -- polling --------------------------------------------------------------------------------
+
+    def seen(self, update_id: int) -> bool:
+        """Was this id kept before (by this run, or by the last one)? Remembers it if not."""
+        if update_id in self._recent:
+            return True
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        return False
+
+    def keep_in_background(self, updates: Sequence[tuple[int, bytes]]) -> None:
+        """Start keeping a polled batch; `settled()` waits for it before the batch is confirmed."""
+        previous = self._writing
+        self._writing = asyncio.get_running_loop().create_task(self._keep_batch(updates, previous))
+
+    async def _keep_batch(self, updates: Sequence[tuple[int, bytes]], previous: asyncio.Task | None) -> None:
+        if previous is not None:
+            await previous
+        if updates and await self.keep(updates) is None:
+            # Not kept: confirm to Telegram only once they are handled, as the webhook does.
+            loop = asyncio.get_running_loop()
+            waits = [self._waiting.setdefault(u, loop.create_future()) for u, _ in updates]
+            await asyncio.gather(*waits)
+
+    async def settled(self) -> None:
+        """Returns once every batch handed over is kept (or handled): then it may be confirmed."""
+        if self._writing is not None:
+            await self._writing
+
+    # -- every update ---------------------------------------------------------------------------
 
     def finished(self, update: Update) -> None:
         """Called after every update's handlers, whatever they did."""
@@ -70,6 +110,8 @@ class Inbox:
 
     async def replay(self) -> None:
         """On start, before any new update: what the last run acknowledged and did not finish."""
+        for update_id in reversed(await self.store.recent_ids(RECENT)):
+            self.seen(update_id)
         queued = self.hand_over(await self.store.inbox_unfinished())
         if queued:
             log.info("Handling %d updates left unfinished by the last run", queued)

@@ -78,8 +78,11 @@ class UpdatesRequest(ApiRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
+        polling = url.endswith("/getUpdates")
+        if polling and self._inbox is not None:
+            await self._inbox.settled()  # this request confirms the last batch: it must be kept first
         code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
-        if code != 200 or not url.endswith("/getUpdates"):
+        if code != 200 or not polling:
             return code, payload
         self._on_answer()
         offset = request_data.parameters.get("offset") if request_data else None
@@ -90,11 +93,11 @@ class UpdatesRequest(ApiRequest):
         self._last_had_updates = payload.replace(b" ", b"") != _EMPTY_ANSWER
         if self._last_had_updates and self._inbox is not None:
             # A batch fetched again was never queued: keep what is new, but skip nothing.
-            payload = await self._keep(payload, skip_repeats=not again)
+            payload = self._keep(payload, skip_repeats=not again)
         return code, payload
 
-    async def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
-        """Keep the batch in the inbox; repeats of updates kept before become their bare ids."""
+    def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
+        """Start keeping the batch in the inbox; repeats of updates kept before become bare ids."""
         assert self._inbox is not None
         try:
             answer = json.loads(payload)
@@ -103,22 +106,25 @@ class UpdatesRequest(ApiRequest):
             return payload
         if not isinstance(updates, list):
             return payload
-        kept = [
-            (u["update_id"], json.dumps(u, ensure_ascii=False, separators=(",", ":")).encode())
-            for u in updates
-            if isinstance(u, dict) and type(u.get("update_id")) is int
-        ]
-        new = await self._inbox.keep(kept)
-        if new is None or not skip_repeats or len(new) == len(kept):
-            return payload
+        new = []
         result = []
         for update in updates:
             update_id = update.get("update_id") if isinstance(update, dict) else None
-            if type(update_id) is int and update_id not in new:
+            if type(update_id) is not int:
+                result.append(update)
+            elif not self._inbox.seen(update_id):
+                new.append(
+                    (update_id, json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode())
+                )
+                result.append(update)
+            elif skip_repeats:
                 self._inbox.repeats.add(update_id)
                 result.append({"update_id": update_id})
-            else:
+            else:  # fetched again because it could not be read: kept already, queued now
                 result.append(update)
+        self._inbox.keep_in_background(new)
+        if result == updates:
+            return payload
         answer["result"] = result
         return json.dumps(answer).encode()
 

@@ -96,6 +96,10 @@ class Store(ABC):
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         """Updates kept but never marked done (a crash, a kill), oldest first, to handle on start."""
 
+    @abstractmethod
+    async def recent_ids(self, limit: int) -> list[int]:
+        """The newest update ids kept (done or not): what Telegram may still deliver again."""
+
     # -- operators ------------------------------------------------------------------------------
 
     @abstractmethod

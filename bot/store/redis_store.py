@@ -322,6 +322,10 @@ class RedisStore(Store):
         taken, self._unfinished = self._unfinished, {}
         return sorted(taken.items())
 
+    async def recent_ids(self, limit: int) -> list[int]:
+        newest = await self._call(self._client().zrevrange(SEEN_KEY, 0, limit - 1), [])
+        return [int(i) for i in newest]
+
     # -- operators --------------------------------------------------------------------------------
 
     async def stats(self) -> dict[str, int | str]:

@@ -355,6 +355,10 @@ class SqliteStore(Store):
         rows = self._read("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id")
         return [(update_id, bytes(body)) for update_id, body in rows if body is not None]
 
+    async def recent_ids(self, limit: int) -> list[int]:
+        rows = self._read("SELECT update_id FROM inbox ORDER BY update_id DESC LIMIT ?", (limit,))
+        return [row[0] for row in rows]
+
     # -- operators --------------------------------------------------------------------------------
 
     async def stats(self) -> dict[str, int | str]:
