@@ -16,7 +16,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,9 +48,11 @@ def env_for(state_dir: Path, store_url: str | None) -> dict[str, str]:
 
 
 def timed_import(records: Path, env: dict[str, str], cwd: Path) -> float:
+    from bench import runtime_python
+
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "bot", "state", "import", str(records)],
+        [runtime_python(), "-m", "bot", "state", "import", str(records)],
         env=env,
         cwd=cwd,
         check=True,

@@ -18,10 +18,12 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from bot.core.resources import CARDS_DIR
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,12 @@ class Refused(Exception):
 
 
 def fit_for_telegram(raw: bytes) -> bytes | None:
-    """None when `raw` can be sent as it is, else a re-encoded JPEG that fits; raises Refused."""
+    """None when `raw` can be sent as it is, else a re-encoded JPEG that fits; raises Refused.
+
+    Pillow is imported here, not at the top: only an operator's own pictures are ever decoded (the
+    bundled cards come with their sizes), so a bot without them never loads it (2.7 MB of memory)."""
+    from PIL import Image, ImageOps
+
     try:
         with warnings.catch_warnings():  # Pillow's bomb warning: our own, stricter limit follows
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -101,6 +108,8 @@ def fit_for_telegram(raw: bytes) -> bytes | None:
 
 def _jpeg(image: Image.Image) -> bytes:
     """The picture as a JPEG at most LONG_SIDE px long and 10 MB, transparency flattened on white."""
+    from PIL import Image
+
     width, height = image.size
     scale = min(1.0, LONG_SIDE / max(width, height))
     if scale < 1:
