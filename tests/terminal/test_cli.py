@@ -165,3 +165,61 @@ def test_ask_explains_what_is_no_status_and_compares_codes(
     assert expected in out
     assert out.startswith("[picture: ")
     assert "[1]" in out  # buttons to the related or compared codes
+
+
+# -- python -m bot state ----------------------------------------------------------------------------
+
+
+def test_state_import_export_stats_and_backup_round_trip(tmp_path):
+    env = {"BOT_STATE_DIR": str(tmp_path / "state")}
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(
+        '{"kind": "language", "user_id": 42, "lang": "zh"}\n'
+        '{"kind": "file_id", "key": "bundled:404:ab", "file_id": "AgAC-4"}\n\n',
+        encoding="utf-8",
+    )
+    for _ in range(2):  # idempotent: the second import changes nothing
+        imported = run_bot("state", "import", str(lines), env=env, cwd=tmp_path)
+        assert imported.returncode == 0, imported.stderr
+        assert imported.stderr.strip() == "imported 2 records"
+    exported = run_bot("state", "export", env=env, cwd=tmp_path)
+    assert exported.returncode == 0
+    assert exported.stdout.splitlines() == [
+        '{"kind": "language", "user_id": 42, "lang": "zh"}',
+        '{"kind": "file_id", "key": "bundled:404:ab", "file_id": "AgAC-4"}',
+    ]
+    stats = run_bot("state", "stats", env=env, cwd=tmp_path)
+    assert "languages          1" in stats.stdout and "file_ids           1" in stats.stdout
+    backup = run_bot("state", "backup", str(tmp_path / "copy.sqlite3"), env=env, cwd=tmp_path)
+    assert backup.returncode == 0 and (tmp_path / "copy.sqlite3").stat().st_size > 0
+    copied = run_bot("state", "export", env={"BOT_STATE_DIR": str(tmp_path / "restored")}, cwd=tmp_path)
+    assert copied.stdout == ""  # a new folder is empty; the backup is a plain SQLite file to copy back
+
+
+def test_state_import_names_bad_lines_and_exits_1(tmp_path):
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(
+        '{"kind": "language", "user_id": "x", "lang": "zh"}\n'
+        '{"kind": "language", "user_id": 7, "lang": "fr"}\n'
+        "not json\n"
+        '{"kind": "language", "user_id": 8, "lang": "en"}\n',
+        encoding="utf-8",
+    )
+    result = run_bot("state", "import", str(lines), env={"BOT_STATE_DIR": str(tmp_path / "s")}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "line 1: language.user_id" in result.stderr and "line 2: language.lang" in result.stderr
+    assert "line 3:" in result.stderr and "Traceback" not in result.stderr
+    assert "imported 1 records, skipped 3 bad lines" in result.stderr
+
+
+def test_state_with_an_unreachable_redis_says_so_in_one_line(tmp_path):
+    from harness import free_port
+
+    url = f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0"
+    result = run_bot("state", "stats", env={"BOT_STORE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "error: the redis store is unavailable (see the warning above)"
+    )
+    assert "hunter2-secret" not in result.stderr and "Traceback" not in result.stderr
