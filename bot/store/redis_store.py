@@ -5,7 +5,11 @@ Keys, all under `hsb:`:
 - `hsb:seen` (sorted set of update ids by time): an update seen within 24 hours is not handled again;
 - `hsb:pending:<replica>` (hash update_id → body): what that replica acknowledged and has not finished;
 - `hsb:replicas` (sorted set of replica ids by last heartbeat). A replica silent for REPLICA_TIMEOUT
-  seconds is gone: another takes over its pending updates, atomically, in one script.
+  seconds is gone: another takes over its pending updates, atomically, in one script;
+- the channel `hsb:lang-changes`: each language choice is published, so every replica keeps a small
+  cache of the languages of its recent users (chosen or not) up to date and asks Redis only for users
+  it has not seen lately. The cache is used only while subscribed, and emptied whenever the
+  subscription is lost (a change might have been missed).
 
 When Redis cannot be reached the bot keeps answering without it (`degraded`), logs that once, and a
 background task reconnects; the URL is logged without its password.
@@ -17,13 +21,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
@@ -39,6 +45,8 @@ LANG_KEY = PREFIX + "lang"
 FILE_IDS_KEY = PREFIX + "file_ids"
 SEEN_KEY = PREFIX + "seen"
 REPLICAS_KEY = PREFIX + "replicas"
+LANG_CHANNEL = PREFIX + "lang-changes"
+LANG_CACHE = 20_000  # users whose language (or its absence) a replica remembers
 BEAT_SECONDS = 5.0
 REPLICA_TIMEOUT = 30.0  # seconds without a heartbeat before a replica's pending updates are taken over
 RECONNECT_MAX = 10.0
@@ -99,6 +107,9 @@ class RedisStore(Store):
         self._unfinished: dict[int, bytes] = {}
         self._reconnecting: asyncio.Task | None = None
         self._own_loaded = False
+        self._languages: OrderedDict[int, Lang | None] = OrderedDict()
+        self._cache_live = False  # subscribed to LANG_CHANNEL: the cache can be trusted
+        self._changes = 0  # messages received: a look-up that raced one is not cached
 
     # -- connection -------------------------------------------------------------------------------
 
@@ -130,6 +141,46 @@ class RedisStore(Store):
         except RedisError as exc:
             self._went_away(exc)
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="store-heartbeat"))
+        self._tasks.append(asyncio.create_task(self._listen(), name="store-language-changes"))
+
+    async def _listen(self) -> None:
+        """Follow the language choices of every replica, for the cache; resubscribe after an outage."""
+        while not self._closing.is_set():
+            pubsub = self._client().pubsub()
+            try:
+                await pubsub.subscribe(LANG_CHANNEL)
+                while not self._closing.is_set():
+                    message = await pubsub.get_message(timeout=0.2)
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":
+                        self._languages.clear()  # whatever was missed before is forgotten
+                        self._cache_live = True
+                    elif message["type"] == "message":
+                        self._changed(message["data"])
+            except RedisError:
+                pass
+            finally:
+                self._cache_live = False
+                self._languages.clear()
+                with contextlib.suppress(RedisError):
+                    await pubsub.aclose()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), 1.0)
+
+    def _changed(self, data: bytes) -> None:
+        self._changes += 1
+        user, _, lang = data.decode().partition(":")
+        with contextlib.suppress(ValueError):
+            user_id = int(user)
+            if user_id in self._languages:
+                self._languages[user_id] = lang if lang in LANGS else None  # type: ignore[assignment]
+
+    def _cache(self, user_id: int, lang: Lang | None) -> None:
+        self._languages[user_id] = lang
+        self._languages.move_to_end(user_id)
+        if len(self._languages) > LANG_CACHE:
+            self._languages.popitem(last=False)
 
     async def _after_connect(self) -> None:
         """What a (re)connected replica does first: its copy of the file ids, and, once, the updates
@@ -192,17 +243,21 @@ class RedisStore(Store):
             self.degraded = False
             log.info("Redis at %s is reachable again", self.where)
 
-    async def _call(self, call: Awaitable[T], default: T) -> T:
-        """Run one Redis call; when Redis is away, the default at once."""
+    async def _call(self, call: Callable[[aioredis.Redis], Awaitable[T]], default: T) -> T:
+        """Run `call(client)`; when Redis is away, the default at once. A connection Redis closed (it
+        restarted) fails its next command: that one is tried again once, on a fresh connection."""
         if self.degraded:
-            if asyncio.iscoroutine(call):
-                call.close()
             return default
-        try:
-            return await call
-        except RedisError as exc:
-            self._went_away(exc)
-            return default
+        for attempt in (1, 2):
+            try:
+                return await call(self._client())
+            except RedisConnectionError as exc:
+                if attempt == 2:
+                    self._went_away(exc)
+            except RedisError as exc:
+                self._went_away(exc)
+                break
+        return default
 
     async def _heartbeat(self) -> None:
         """Say this replica is alive, and take over the pending updates of replicas that are not.
@@ -256,12 +311,31 @@ class RedisStore(Store):
     # -- languages --------------------------------------------------------------------------------
 
     async def language(self, user_id: int) -> Lang | None:
-        raw = await self._call(self._client().hget(LANG_KEY, str(user_id)), None)
-        lang = raw.decode() if raw else None
-        return lang if lang in LANGS else None  # type: ignore[return-value]
+        """From the cache for a user seen lately (no round trip, whether they chose or not), else one
+        HGET."""
+        if self._cache_live and user_id in self._languages:
+            self._languages.move_to_end(user_id)
+            return self._languages[user_id]
+        changes = self._changes
+        raw = await self._call(lambda r: r.hget(LANG_KEY, str(user_id)), None)
+        decoded = raw.decode() if raw else None
+        lang: Lang | None = decoded if decoded in LANGS else None  # type: ignore[assignment]
+        if self._cache_live and not self.degraded and changes == self._changes:
+            self._cache(user_id, lang)
+        return lang
 
     async def set_language(self, user_id: int, lang: Lang) -> None:
-        await self._call(self._client().hset(LANG_KEY, str(user_id), lang), 0)
+        """Stored and announced in one round trip; every replica's cache follows the announcement."""
+
+        async def store(client: aioredis.Redis) -> None:
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.hset(LANG_KEY, str(user_id), lang)
+                pipe.publish(LANG_CHANNEL, f"{user_id}:{lang}")
+                await pipe.execute()
+
+        await self._call(store, None)
+        if user_id in self._languages:
+            self._languages[user_id] = lang
 
     # -- file ids ---------------------------------------------------------------------------------
 
@@ -272,7 +346,7 @@ class RedisStore(Store):
         known = self._file_ids.get(key)
         if known is not None:
             return known
-        raw = await self._call(self._client().hget(FILE_IDS_KEY, key), None)  # uploaded by another replica?
+        raw = await self._call(lambda r: r.hget(FILE_IDS_KEY, key), None)  # uploaded by another replica?
         if raw is None:
             return None
         self._file_ids[key] = raw.decode()
@@ -280,16 +354,16 @@ class RedisStore(Store):
 
     async def remember_file_id(self, key: str, file_id: str) -> None:
         self._file_ids[key] = file_id
-        await self._call(self._client().hset(FILE_IDS_KEY, key, file_id), 0)
+        await self._call(lambda r: r.hset(FILE_IDS_KEY, key, file_id), 0)
 
     async def forget_file_id(self, key: str) -> None:
         if self._file_ids.get(key) is None:
             return
         stale = self._file_ids.pop(key)
         # Only if no other replica has stored a newer one meanwhile.
-        current = await self._call(self._client().hget(FILE_IDS_KEY, key), None)
+        current = await self._call(lambda r: r.hget(FILE_IDS_KEY, key), None)
         if current is not None and current.decode() == stale:
-            await self._call(self._client().hdel(FILE_IDS_KEY, key), 0)
+            await self._call(lambda r: r.hdel(FILE_IDS_KEY, key), 0)
 
     # -- inbox ------------------------------------------------------------------------------------
 
@@ -312,7 +386,7 @@ class RedisStore(Store):
         if self.degraded:
             return  # if it was kept, a later start handles it again: at most this one repeats
         task = asyncio.get_running_loop().create_task(
-            self._call(self._client().hdel(pending_key(self.replica), str(update_id)), 0)
+            self._call(lambda r: r.hdel(pending_key(self.replica), str(update_id)), 0)
         )
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
@@ -323,7 +397,7 @@ class RedisStore(Store):
         return sorted(taken.items())
 
     async def recent_ids(self, limit: int) -> list[int]:
-        newest = await self._call(self._client().zrevrange(SEEN_KEY, 0, limit - 1), [])
+        newest = await self._call(lambda r: r.zrevrange(SEEN_KEY, 0, limit - 1), [])
         return [int(i) for i in newest]
 
     # -- operators --------------------------------------------------------------------------------

@@ -138,3 +138,38 @@ async def test_redis_down_at_start_is_degraded_not_fatal(own_redis):
     own_redis.start()
     await until(lambda: not store.degraded)
     await store.close()
+
+
+def hget_calls(server) -> int:
+    with server.client() as client:
+        return int(client.info("commandstats").get("cmdstat_hget", {}).get("calls", 0))
+
+
+async def test_recent_users_cost_no_round_trip_and_follow_other_replicas_choices(redis_url, redis_server):
+    a, b = await opened(redis_url, "a"), await opened(redis_url, "b")
+    await until(lambda: a._cache_live and b._cache_live)
+    assert await a.language(42) is None  # never chose: asked once
+    before = hget_calls(redis_server)
+    for _ in range(5):
+        assert await a.language(42) is None  # then remembered, chosen or not
+    assert hget_calls(redis_server) == before
+    await b.set_language(42, "zh")  # through the other replica
+    await until(lambda: a._languages.get(42) == "zh")
+    assert await a.language(42) == "zh"
+    assert hget_calls(redis_server) == before
+    for store in (a, b):
+        await store.close()
+
+
+async def test_the_language_cache_is_dropped_while_redis_is_away(own_redis):
+    store = await opened(own_redis.url)
+    await until(lambda: store._cache_live)
+    await store.set_language(9, "zh")
+    assert await store.language(9) == "zh"
+    own_redis.stop()
+    await until(lambda: not store._cache_live)  # a change might be missed: nothing cached is trusted
+    assert store._languages == {}
+    own_redis.start()
+    await until(lambda: store._cache_live and not store.degraded)
+    assert await store.language(9) == "zh"
+    await store.close()
