@@ -72,7 +72,7 @@ class Inbox:
 
     async def _keep_batch(self, updates: Sequence[tuple[int, bytes]], previous: asyncio.Task | None) -> None:
         if previous is not None:
-            await previous
+            await _unless_cancelled(previous)
         if updates and await self.keep(updates) is None:
             # Not kept: confirm to Telegram only once they are handled, as the webhook does.
             loop = asyncio.get_running_loop()
@@ -82,7 +82,7 @@ class Inbox:
     async def settled(self) -> None:
         """Returns once every batch handed over is kept (or handled): then it may be confirmed."""
         if self._writing is not None:
-            await self._writing
+            await _unless_cancelled(self._writing)
 
     # -- every update ---------------------------------------------------------------------------
 
@@ -115,3 +115,14 @@ class Inbox:
         queued = self.hand_over(await self.store.inbox_unfinished())
         if queued:
             log.info("Handling %d updates left unfinished by the last run", queued)
+
+
+async def _unless_cancelled(task: asyncio.Task) -> None:
+    """Wait for `task` without passing on our own cancellation to it: python-telegram-bot cancels its
+    polling task on stop, mid-getUpdates, and the batch being written must still be written (the final
+    getUpdates that confirms it waits for it)."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise  # we were cancelled: the write goes on

@@ -132,3 +132,31 @@ async def test_redis_stopped_mid_run_the_bot_keeps_answering_and_heals(start_bot
     assert (await bot.reply_to(after)).ok
     assert caplog.text.count("is unreachable") == 1
     assert own_redis.url.split("@")[-1] not in caplog.text or "redis://127.0.0.1" in caplog.text
+
+
+async def test_stopping_while_a_batch_is_being_written_finishes_the_write_and_stops_cleanly(
+    start_bot, fake, tmp_path
+):
+    """python-telegram-bot cancels its polling task on stop, perhaps while it waits for a batch to be
+    kept; the write must go on, and the final getUpdates that confirms the batch wait for it."""
+    import threading
+
+    bot = await start_bot()
+    await bot.ask("/code 200")
+    gate = threading.Event()
+    bot.services.store._writer.submit(lambda c: gate.wait(10), wait=False, durable=False)  # a slow disk
+    update = bot.say("/code 201")
+    await bot.reply_to(update)  # answered at once: the reply does not wait for the disk
+    stopping = asyncio.create_task(bot.stop())
+    await until_true(lambda: not bot.app.updater.running)
+    gate.set()
+    await stopping
+    assert bot.task is not None and bot.task.exception() is None
+    assert inbox_rows(tmp_path / "state")[update["update_id"]] == 1  # kept, and marked done
+
+
+async def until_true(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
