@@ -99,13 +99,10 @@ class UpdatesRequest(ApiRequest):
     def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
         """Start keeping the batch in the inbox; repeats of updates kept before become bare ids."""
         assert self._inbox is not None
-        try:
-            answer = json.loads(payload)
-            updates = answer["result"]
-        except (ValueError, KeyError, TypeError):
+        parsed = _batch(payload)
+        if parsed is None:
             return payload
-        if not isinstance(updates, list):
-            return payload
+        answer, updates = parsed
         new = []
         result = []
         for update in updates:
@@ -129,15 +126,22 @@ class UpdatesRequest(ApiRequest):
         return json.dumps(answer).encode()
 
 
-def readable_updates(payload: bytes) -> bytes:
-    """The answer with every update python-telegram-bot cannot read replaced by its bare update_id."""
+def _batch(payload: bytes) -> tuple[dict[str, Any], list[Any]] | None:
+    """A getUpdates answer and its list of updates; None when it is not one (PTB reports that)."""
     try:
         answer = json.loads(payload)
         updates = answer["result"]
     except (ValueError, KeyError, TypeError):
+        return None
+    return (answer, updates) if isinstance(updates, list) else None
+
+
+def readable_updates(payload: bytes) -> bytes:
+    """The answer with every update python-telegram-bot cannot read replaced by its bare update_id."""
+    parsed = _batch(payload)
+    if parsed is None:
         return payload
-    if not isinstance(updates, list):
-        return payload
+    answer, updates = parsed
     readable = []
     for update in updates:
         try:
