@@ -67,17 +67,27 @@ class Inbox:
 
     def keep_in_background(self, updates: Sequence[tuple[int, bytes]]) -> None:
         """Start keeping a polled batch; `settled()` waits for it before the batch is confirmed."""
+        loop = asyncio.get_running_loop()
+        # Registered now, before any of them can be handled: if they cannot be kept, the batch is
+        # confirmed only once they are all handled, and one handled early must not be waited for forever.
+        handled = {u: self._waiting.setdefault(u, loop.create_future()) for u, _ in updates}
         previous = self._writing
-        self._writing = asyncio.get_running_loop().create_task(self._keep_batch(updates, previous))
+        self._writing = loop.create_task(self._keep_batch(updates, handled, previous))
 
-    async def _keep_batch(self, updates: Sequence[tuple[int, bytes]], previous: asyncio.Task | None) -> None:
+    async def _keep_batch(
+        self,
+        updates: Sequence[tuple[int, bytes]],
+        handled: dict[int, asyncio.Future[None]],
+        previous: asyncio.Task | None,
+    ) -> None:
         if previous is not None:
             await _unless_cancelled(previous)
         if updates and await self.keep(updates) is None:
-            # Not kept: confirm to Telegram only once they are handled, as the webhook does.
-            loop = asyncio.get_running_loop()
-            waits = [self._waiting.setdefault(u, loop.create_future()) for u, _ in updates]
-            await asyncio.gather(*waits)
+            await asyncio.gather(*handled.values())  # not kept: confirm once handled, as the webhook does
+            return
+        for update_id, future in handled.items():  # kept: nobody needs to wait for their handling
+            if self._waiting.get(update_id) is future:
+                del self._waiting[update_id]
 
     async def settled(self) -> None:
         """Returns once every batch handed over is kept (or handled): then it may be confirmed."""

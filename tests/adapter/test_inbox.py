@@ -160,3 +160,38 @@ async def until_true(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
+
+
+async def test_polling_with_redis_away_answers_and_confirms_every_update(start_bot, fake, own_redis):
+    """Updates that cannot be kept are confirmed to Telegram only once answered, and even one answered
+    before its batch was found unkeepable does not hold polling up."""
+    bot = await start_bot(bot_store_url=own_redis.url, bot_replica_id="p1")
+    assert (await bot.ask("/code 200")).ok
+    own_redis.stop()
+    updates = [bot.say(f"/code {code}") for code in (404, 500, 502)]
+    for update in updates:
+        assert (await bot.reply_to(update)).ok
+    await bot.idle()  # every update confirmed: polling went on
+    assert bot.services.store.degraded
+    assert (await bot.ask("/code 503")).ok
+
+
+async def test_a_frozen_redis_does_not_hold_polling_up(start_bot, fake, own_redis):
+    """A Redis that stops answering (SIGSTOP) fails a write only after its timeout, while the update it
+    held is answered at once (its user's language is in the replica's cache): polling must not wait
+    for that update a second time."""
+    import os
+    import signal
+
+    bot = await start_bot(bot_store_url=own_redis.url, bot_replica_id="p2")
+    assert (await bot.ask("/code 200")).ok  # the user's language and the picture's file_id are known now
+    await bot.file_id_known("200")
+    assert own_redis.process is not None
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+    try:
+        update = bot.say("/code 200")
+        assert (await bot.reply_to(update, timeout=1)).ok  # not waiting for Redis
+        await bot.idle(timeout=15)  # confirmed once the write failed: the update was answered already
+        assert (await bot.reply_to(bot.say("/code 500"), timeout=10)).ok
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
