@@ -287,6 +287,12 @@ class RedisStore(Store):
                 log.info("Took over %d unfinished updates of replica %s", len(pairs), replica)
                 self._hand_over(pairs)
 
+    def _in_background(self, write: Awaitable[object]) -> None:
+        """A write nobody waits for; `flush()` and `close()` do."""
+        task = asyncio.ensure_future(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
     async def flush(self) -> None:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
@@ -353,8 +359,9 @@ class RedisStore(Store):
         return self._file_ids[key]
 
     async def remember_file_id(self, key: str, file_id: str) -> None:
+        """Written in the background: the reply is out, and a slow Redis must not hold the chat up."""
         self._file_ids[key] = file_id
-        await self._call(lambda r: r.hset(FILE_IDS_KEY, key, file_id), 0)
+        self._in_background(self._call(lambda r: r.hset(FILE_IDS_KEY, key, file_id), 0))
 
     async def forget_file_id(self, key: str) -> None:
         if self._file_ids.get(key) is None:
@@ -385,11 +392,7 @@ class RedisStore(Store):
         self._unfinished.pop(update_id, None)
         if self.degraded:
             return  # if it was kept, a later start handles it again: at most this one repeats
-        task = asyncio.get_running_loop().create_task(
-            self._call(lambda r: r.hdel(pending_key(self.replica), str(update_id)), 0)
-        )
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self._in_background(self._call(lambda r: r.hdel(pending_key(self.replica), str(update_id)), 0))
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         """Our own unfinished updates, and those taken over from replicas that went away."""

@@ -30,6 +30,7 @@ async def test_what_one_replica_stores_the_other_reads(redis_url):
     assert await b.language(42) == "zh"
     assert await b.language(43) is None
     await a.remember_file_id("bundled:404:ab", "AgAC-4")
+    await a.flush()  # written in the background: the reply does not wait for it
     assert b.known_file_id("bundled:404:ab") is None  # not in b's copy yet
     assert await b.file_id("bundled:404:ab") == "AgAC-4"  # but found in Redis before uploading again
     await a.forget_file_id("bundled:404:ab")
@@ -42,8 +43,10 @@ async def test_what_one_replica_stores_the_other_reads(redis_url):
 async def test_forgetting_a_rejected_file_id_keeps_a_newer_one_of_another_replica(redis_url):
     a, b = await opened(redis_url, "a"), await opened(redis_url, "b")
     await a.remember_file_id("k", "old")
+    await a.flush()
     assert await b.file_id("k") == "old"
     await a.remember_file_id("k", "new")  # a uploaded again meanwhile
+    await a.flush()
     await b.forget_file_id("k")  # b found "old" rejected
     c = await opened(redis_url, "c")
     assert await c.file_id("k") == "new"
