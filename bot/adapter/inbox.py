@@ -38,14 +38,15 @@ class Inbox:
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._writing: asyncio.Task[None] | None = None
 
-    async def keep(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+    async def keep(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> set[int] | None:
         """The ids of `updates` that are new, once they are kept; None when they cannot be kept."""
-        return await self.store.inbox_add(updates)
+        return await self.store.inbox_add(updates, users)
 
     async def accept(self, update: Update, body: bytes) -> None:
         """A webhook POST: returns when the update may be acknowledged."""
         assert self.app is not None
-        new = await self.keep([(update.update_id, body)])
+        sender = update.effective_user
+        new = await self.keep([(update.update_id, body)], [sender.id] if sender else [])
         if new is None:  # not kept: acknowledge only once it is handled
             done = asyncio.get_running_loop().create_future()
             self._waiting[update.update_id] = done
@@ -65,24 +66,25 @@ class Inbox:
             self._recent.popitem(last=False)
         return False
 
-    def keep_in_background(self, updates: Sequence[tuple[int, bytes]]) -> None:
+    def keep_in_background(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> None:
         """Start keeping a polled batch; `settled()` waits for it before the batch is confirmed."""
         loop = asyncio.get_running_loop()
         # Registered now, before any of them can be handled: if they cannot be kept, the batch is
         # confirmed only once they are all handled, and one handled early must not be waited for forever.
         handled = {u: self._waiting.setdefault(u, loop.create_future()) for u, _ in updates}
         previous = self._writing
-        self._writing = loop.create_task(self._keep_batch(updates, handled, previous))
+        self._writing = loop.create_task(self._keep_batch(updates, users, handled, previous))
 
     async def _keep_batch(
         self,
         updates: Sequence[tuple[int, bytes]],
+        users: Sequence[int],
         handled: dict[int, asyncio.Future[None]],
         previous: asyncio.Task | None,
     ) -> None:
         if previous is not None:
             await _unless_cancelled(previous)
-        if updates and await self.keep(updates) is None:
+        if updates and await self.keep(updates, users) is None:
             await asyncio.gather(*handled.values())  # not kept: confirm once handled, as the webhook does
             return
         for update_id, future in handled.items():  # kept: nobody needs to wait for their handling

@@ -104,6 +104,7 @@ class UpdatesRequest(ApiRequest):
             return payload
         answer, updates = parsed
         new = []
+        users = []
         result = []
         for update in updates:
             update_id = update.get("update_id") if isinstance(update, dict) else None
@@ -113,17 +114,29 @@ class UpdatesRequest(ApiRequest):
                 new.append(
                     (update_id, json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode())
                 )
+                if (sender := _sender(update)) is not None:
+                    users.append(sender)
                 result.append(update)
             elif skip_repeats:
                 self._inbox.repeats.add(update_id)
                 result.append({"update_id": update_id})
             else:  # fetched again because it could not be read: kept already, queued now
                 result.append(update)
-        self._inbox.keep_in_background(new)
+        self._inbox.keep_in_background(new, users)
         if result == updates:
             return payload
         answer["result"] = result
         return json.dumps(answer).encode()
+
+
+def _sender(update: dict[str, Any]) -> int | None:
+    """The id of who sent an update (its message's, query's… `from`), without building the Update."""
+    for value in update.values():
+        if isinstance(value, dict):
+            sender = value.get("from")
+            if isinstance(sender, dict) and type(sender.get("id")) is int:
+                return sender["id"]
+    return None
 
 
 def _batch(payload: bytes) -> tuple[dict[str, Any], list[Any]] | None:

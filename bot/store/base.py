@@ -83,10 +83,13 @@ class Store(ABC):
     # -- inbox ----------------------------------------------------------------------------------
 
     @abstractmethod
-    async def inbox_add(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+    async def inbox_add(
+        self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()
+    ) -> set[int] | None:
         """Keep updates durably before they are acknowledged. Returns the ids not seen before (the
         others are repeats to skip), or None when they could not be kept: handle them before
-        acknowledging."""
+        acknowledging. `users`, their senders, are whose languages the handlers will ask for next:
+        an engine across a network may bring them back in the same round trip."""
 
     @abstractmethod
     def inbox_done(self, update_id: int) -> None:

@@ -51,17 +51,24 @@ BEAT_SECONDS = 5.0
 REPLICA_TIMEOUT = 30.0  # seconds without a heartbeat before a replica's pending updates are taken over
 RECONNECT_MAX = 10.0
 
-# KEYS: seen, pending. ARGV: now, oldest kept, then update_id, body pairs. Returns the new ids.
+# KEYS: seen, pending, languages. ARGV: now, oldest kept, how many users, their ids, then update_id,
+# body pairs. Returns the new ids, and the users' languages ('' for none): the language an update's
+# handler will ask for comes back in the round trip that keeps the update.
 _ADD = """
+local users = tonumber(ARGV[3])
+local langs = {}
+for j = 1, users do
+  langs[j] = redis.call('HGET', KEYS[3], ARGV[3 + j]) or ''
+end
 local new = {}
-for i = 3, #ARGV, 2 do
+for i = 4 + users, #ARGV, 2 do
   if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[i]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
     new[#new + 1] = ARGV[i]
   end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-return new
+return {new, langs}
 """
 # KEYS: the gone replica's pending, ours, replicas. ARGV: the gone replica, the oldest beat still alive.
 # Moves its pending updates to ours, only if it is still gone (another replica may have won already).
@@ -374,18 +381,28 @@ class RedisStore(Store):
 
     # -- inbox ------------------------------------------------------------------------------------
 
-    async def inbox_add(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+    async def inbox_add(
+        self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()
+    ) -> set[int] | None:
+        """Also brings back the languages of `users` (the senders) into the cache, in the same round
+        trip: their handlers then ask Redis nothing."""
         if self.degraded or not updates:
             return None if self.degraded else set()
         now = time.time()
-        args: list[Any] = [now, now - SEEN_SECONDS]
+        users = list(dict.fromkeys(users)) if self._cache_live else []
+        args: list[Any] = [now, now - SEEN_SECONDS, len(users), *users]
         for update_id, body in updates:
             args += [update_id, body]
+        changes = self._changes
         try:
-            new = await self._add(keys=[SEEN_KEY, pending_key(self.replica)], args=args)
+            new, langs = await self._add(keys=[SEEN_KEY, pending_key(self.replica), LANG_KEY], args=args)
         except RedisError as exc:
             self._went_away(exc)
             return None
+        if self._cache_live and changes == self._changes:
+            for user_id, raw in zip(users, langs, strict=True):
+                lang = raw.decode() if raw else None
+                self._cache(user_id, lang if lang in LANGS else None)  # type: ignore[arg-type]
         return {int(n) for n in new}
 
     def inbox_done(self, update_id: int) -> None:

@@ -319,7 +319,9 @@ class SqliteStore(Store):
 
     # -- inbox ------------------------------------------------------------------------------------
 
-    async def inbox_add(self, updates: Sequence[tuple[int, bytes]]) -> set[int] | None:
+    async def inbox_add(
+        self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()
+    ) -> set[int] | None:
         if self.in_memory:
             return None  # not durable: the caller handles before it acknowledges
         now = time.time()

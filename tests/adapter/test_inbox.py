@@ -196,3 +196,33 @@ async def test_a_frozen_redis_does_not_hold_polling_up(start_bot, fake, own_redi
         assert (await bot.reply_to(bot.say("/code 500"), timeout=10)).ok
     finally:
         os.kill(own_redis.process.pid, signal.SIGCONT)
+
+
+async def test_a_webhook_update_brings_its_senders_language_in_the_round_trip_that_keeps_it(
+    start_bot, fake, redis_url
+):
+    """With Redis, the language of a user this replica has never seen arrives with the script that
+    keeps the update: the handler asks Redis nothing more."""
+    from bot.store.redis_store import RedisStore
+
+    other = RedisStore(redis_url, replica_id="elsewhere")
+    await other.open()
+    await other.set_language(4242, "zh")  # chosen through another replica, never seen by this one
+    await other.close()
+    port = free_port()
+    bot = await start_bot(bot_store_url=redis_url, bot_replica_id="w1", **webhook_settings(port))
+    store = bot.services.store
+    await until_true(lambda: store._cache_live)
+    asked: list[tuple[str, ...]] = []
+    original = store._call
+
+    async def spy(call, default):
+        asked.append(call.__code__.co_names)
+        return await original(call, default)
+
+    store._call = spy
+    update = bot.say("/code 404", user_id=4242, chat_id=4242, language_code="en")
+    assert (await post(port, update)).status_code == 200
+    card = await bot.reply_to(update)
+    assert card.params["caption"].startswith("<b>404 未找到</b>")  # the choice made elsewhere holds
+    assert not [names for names in asked if "LANG_KEY" in names]  # no look-up of its own
