@@ -101,6 +101,7 @@ _BOOL_FIELDS = frozenset(
         "show_caption_above_media", "allow_paid_broadcast", "is_big",
     }
 )  # fmt: skip
+HOLD_LIMIT = 30.0  # seconds a held call waits at most, should a test forget to release it
 _UPDATE_TYPES_NOT_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _BUTTON_ACTIONS = (
     "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
@@ -184,10 +185,11 @@ class Call:
 
 @dataclass
 class _Fault:
-    kind: str  # "fail" | "drop"
+    kind: str  # "fail" | "drop" | "hold"
     status: int = 0
     description: str = ""
     parameters: dict[str, Any] | None = None
+    gate: threading.Event | None = None  # "hold": answered once set
 
 
 @dataclass
@@ -668,6 +670,7 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._gates: list[threading.Event] = []  # of held calls, all released on stop
         self._methods: dict[str, tuple[str, Callable[[dict[str, Any], dict[str, bytes]], Any]]] = {}
         for name, fn in (
             ("getMe", self._get_me),
@@ -726,6 +729,9 @@ class FakeTelegram:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        with self._lock:
+            for gate in self._gates:
+                gate.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -821,6 +827,16 @@ class FakeTelegram:
         name = self._canonical(method)
         with self._lock:
             self._faults.setdefault(name, deque()).extend(_Fault("drop") for _ in range(times))
+
+    def hold_next(self, method: str) -> threading.Event:
+        """Make the next call of `method` wait, unanswered, until the returned event is set (a slow
+        Telegram); it is then served as usual. Released by `stop()` at the latest."""
+        name = self._canonical(method)
+        gate = threading.Event()
+        with self._lock:
+            self._faults.setdefault(name, deque()).append(_Fault("hold", gate=gate))
+            self._gates.append(gate)
+        return gate
 
     def clear_faults(self) -> None:
         """Forget faults that were injected but not yet triggered."""
@@ -1299,6 +1315,10 @@ class FakeTelegram:
             with self._lock:
                 queue = self._faults.get(method)
                 fault = queue.popleft() if queue else None
+            if fault is not None and fault.kind == "hold":
+                assert fault.gate is not None
+                fault.gate.wait(HOLD_LIMIT)
+                fault = None
             if fault is not None and fault.kind == "drop":
                 self._record(Call(method, params, files, {}, 0, True, token=token, received_at=received_at))
                 handler.drop()

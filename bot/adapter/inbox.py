@@ -1,16 +1,20 @@
-"""Acknowledged means kept: an update is in the store's inbox before Telegram hears it arrived.
+"""Acknowledged means kept: an update is handled, or in the store's inbox, before Telegram hears it
+arrived, and what a crash left unfinished is handled first on the next start.
 
-Webhook: a POST is answered 200 once its update is kept. Polling: a batch of getUpdates is handed to
-python-telegram-bot at once while it is written, and the next getUpdates, which confirms the batch to
-Telegram, waits until it is kept (so the reply does not wait for the disk). Each update is marked done
-once its handlers have finished; what a crash left unfinished is handled first on the next start. An
-update id kept before is a repeat (Telegram delivering again what it was not sure we had) and is
-skipped. When the store cannot keep updates, they are handled first and acknowledged after.
+Webhook: a POST is answered 200 once its update is kept (when the store cannot keep it, once it is
+handled). Polling: Telegram itself keeps every update until a later getUpdates confirms it, so a polled
+update needs the disk only if it is still unfinished when the next getUpdates must go out. That request
+waits up to HOLD for the updates it confirms to be handled, then keeps whatever is still in hand in the
+inbox before it is sent. A reply never waits for the disk, and a bot answering in time writes nothing.
+
+Each update kept is marked done once its handlers have finished. An update id kept before is a repeat
+(Telegram delivering again what it was not sure we had) and is skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import OrderedDict
@@ -26,6 +30,10 @@ log = logging.getLogger(__name__)
 # Update ids remembered in memory to spot repeats while polling: Telegram delivers again only what was
 # not confirmed, at most a few batches of up to 100.
 RECENT = 5000
+# Seconds the next getUpdates waits for the updates it confirms to be handled before it keeps the rest in
+# the inbox. Long enough for a reply over a Bot API round trip; short enough that an update arriving
+# meanwhile is not kept waiting for long (it waits only while another is in hand).
+HOLD = 0.1
 
 
 class Inbox:
@@ -35,8 +43,12 @@ class Inbox:
         # Repeats that polling replaced by their bare ids: nothing to handle, nothing to mark.
         self.repeats: set[int] = set()
         self._waiting: dict[int, asyncio.Future[None]] = {}
+        # Ids kept in the store lately (by this run, or by the last one): a repeat of one is skipped.
         self._recent: OrderedDict[int, None] = OrderedDict()
-        self._writing: asyncio.Task[None] | None = None
+        # Polled updates queued and neither handled nor kept yet: Telegram still has them.
+        self._in_hand: dict[int, tuple[dict, int | None]] = {}
+        self._all_handled = asyncio.Event()
+        self._keeping: asyncio.Task[None] | None = None
 
     async def keep(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> set[int] | None:
         """The ids of `updates` that are new, once they are kept; None when they cannot be kept."""
@@ -57,51 +69,68 @@ class Inbox:
 
     # -- polling --------------------------------------------------------------------------------
 
-    def seen(self, update_id: int) -> bool:
-        """Was this id kept before (by this run, or by the last one)? Remembers it if not."""
+    def polled(self, update_id: int, update: dict, sender: int | None) -> bool:
+        """A polled update about to be queued; False if it is a repeat of one kept before."""
         if update_id in self._recent:
-            return True
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT:
-            self._recent.popitem(last=False)
-        return False
+            return False
+        self._in_hand[update_id] = (update, sender)
+        self._all_handled.clear()
+        return True
 
-    def keep_in_background(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> None:
-        """Start keeping a polled batch; `settled()` waits for it before the batch is confirmed."""
+    async def confirming(self, offset: int) -> None:
+        """Returns once every update below `offset` is handled or kept: then getUpdates may confirm them."""
+        if self._keeping is not None:  # a stop cancelled the last request while it was keeping updates
+            await _unless_cancelled(self._keeping)
+        for update_id in [u for u in self._in_hand if u >= offset]:
+            del self._in_hand[update_id]  # never queued (the batch could not be read): it comes again
+        if not self._in_hand:
+            self._all_handled.set()
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HOLD):
+                await self._all_handled.wait()
+                return
+        still, self._in_hand = self._in_hand, {}
+        self._all_handled.set()
         loop = asyncio.get_running_loop()
-        # Registered now, before any of them can be handled: if they cannot be kept, the batch is
-        # confirmed only once they are all handled, and one handled early must not be waited for forever.
-        handled = {u: self._waiting.setdefault(u, loop.create_future()) for u, _ in updates}
-        previous = self._writing
-        self._writing = loop.create_task(self._keep_batch(updates, users, handled, previous))
+        # Registered now, before any of them can finish: if they cannot be kept, they are confirmed only
+        # once they are all handled, and one handled meanwhile must not be waited for forever.
+        handled = {u: self._waiting.setdefault(u, loop.create_future()) for u in still}
+        self._keeping = loop.create_task(self._keep_unfinished(still, handled))
+        await _unless_cancelled(self._keeping)
 
-    async def _keep_batch(
-        self,
-        updates: Sequence[tuple[int, bytes]],
-        users: Sequence[int],
-        handled: dict[int, asyncio.Future[None]],
-        previous: asyncio.Task | None,
+    async def _keep_unfinished(
+        self, still: dict[int, tuple[dict, int | None]], handled: dict[int, asyncio.Future[None]]
     ) -> None:
-        if previous is not None:
-            await _unless_cancelled(previous)
-        if updates and await self.keep(updates, users) is None:
+        updates = [
+            (u, json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode())
+            for u, (update, _) in still.items()
+        ]
+        users = [sender for _, sender in still.values() if sender is not None]
+        for update_id in still:
+            self._remember(update_id)
+        if await self.keep(updates, users) is None:
             await asyncio.gather(*handled.values())  # not kept: confirm once handled, as the webhook does
             return
         for update_id, future in handled.items():  # kept: nobody needs to wait for their handling
             if self._waiting.get(update_id) is future:
                 del self._waiting[update_id]
 
-    async def settled(self) -> None:
-        """Returns once every batch handed over is kept (or handled): then it may be confirmed."""
-        if self._writing is not None:
-            await _unless_cancelled(self._writing)
+    def _remember(self, update_id: int) -> None:
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
 
     # -- every update ---------------------------------------------------------------------------
 
     def finished(self, update: Update) -> None:
         """Called after every update's handlers, whatever they did."""
-        self.store.inbox_done(update.update_id)
-        done = self._waiting.pop(update.update_id, None)
+        update_id = update.update_id
+        if self._in_hand.pop(update_id, None) is None:
+            self.store.inbox_done(update_id)  # kept: mark it done
+        elif not self._in_hand:
+            self._all_handled.set()
+        done = self._waiting.pop(update_id, None)
         if done is not None and not done.done():
             done.set_result(None)
 
@@ -123,7 +152,7 @@ class Inbox:
     async def replay(self) -> None:
         """On start, before any new update: what the last run acknowledged and did not finish."""
         for update_id in reversed(await self.store.recent_ids(RECENT)):
-            self.seen(update_id)
+            self._remember(update_id)
         queued = self.hand_over(await self.store.inbox_unfinished())
         if queued:
             log.info("Handling %d updates left unfinished by the last run", queued)

@@ -3,8 +3,9 @@
 python-telegram-bot polls again from the same offset when it cannot read a batch of updates (it logs the
 error and drops nothing), so one malformed update would be fetched and refused forever while every
 later update waits behind it. `UpdatesRequest` notices a batch answered twice for the same offset and
-replaces the updates that cannot be read by their bare ids, so polling moves past them. It also keeps
-each batch in the inbox before python-telegram-bot sees it, and replaces repeats by their bare ids.
+replaces the updates that cannot be read by their bare ids, so polling moves past them. It also hands
+each batch to the inbox before python-telegram-bot sees it (repeats become bare ids), and lets the inbox
+keep what is unfinished before a getUpdates confirms it.
 """
 
 from __future__ import annotations
@@ -79,13 +80,14 @@ class UpdatesRequest(ApiRequest):
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         polling = url.endswith("/getUpdates")
-        if polling and self._inbox is not None:
-            await self._inbox.settled()  # this request confirms the last batch: it must be kept first
+        offset = request_data.parameters.get("offset") if polling and request_data else None
+        if type(offset) is int and self._inbox is not None:
+            # This request confirms every update below `offset`: each must be handled or kept first.
+            await self._inbox.confirming(offset)
         code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
         if code != 200 or not polling:
             return code, payload
         self._on_answer()
-        offset = request_data.parameters.get("offset") if request_data else None
         again = self._last_had_updates and offset == self._last_offset
         if again:
             payload = readable_updates(payload)  # the same batch again: it could not be read last time
@@ -97,32 +99,22 @@ class UpdatesRequest(ApiRequest):
         return code, payload
 
     def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
-        """Start keeping the batch in the inbox; repeats of updates kept before become bare ids."""
+        """Hand the batch's updates to the inbox; repeats of updates kept before become bare ids."""
         assert self._inbox is not None
         parsed = _batch(payload)
         if parsed is None:
             return payload
         answer, updates = parsed
-        new = []
-        users = []
         result = []
         for update in updates:
             update_id = update.get("update_id") if isinstance(update, dict) else None
             if type(update_id) is not int:
                 result.append(update)
-            elif not self._inbox.seen(update_id):
-                new.append(
-                    (update_id, json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode())
-                )
-                if (sender := _sender(update)) is not None:
-                    users.append(sender)
-                result.append(update)
-            elif skip_repeats:
+            elif self._inbox.polled(update_id, update, _sender(update)) or not skip_repeats:
+                result.append(update)  # (a batch fetched again was never queued: it skips nothing)
+            else:
                 self._inbox.repeats.add(update_id)
                 result.append({"update_id": update_id})
-            else:  # fetched again because it could not be read: kept already, queued now
-                result.append(update)
-        self._inbox.keep_in_background(new, users)
         if result == updates:
             return payload
         answer["result"] = result

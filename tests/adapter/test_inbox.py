@@ -66,11 +66,40 @@ async def test_a_repeat_of_an_update_already_handled_is_not_answered_again(start
     assert call.params["caption"].startswith("<b>405")
 
 
-async def test_every_polled_update_is_kept_then_marked_done(bot, fake, tmp_path):
+async def test_a_polled_update_answered_in_time_is_confirmed_without_touching_the_disk(bot, fake, tmp_path):
     update = bot.say("/code 502")
     await bot.reply_to(update)
+    await bot.idle()  # confirmed to Telegram
+    assert update["update_id"] not in inbox_rows(tmp_path / "state")  # Telegram kept it until answered
+
+
+def rows_when_confirmed(fake, state_dir, update_id: int) -> dict[int, int]:
+    """The inbox on disk as it stood when the fake received the getUpdates that confirmed `update_id`."""
+    original = fake._get_updates
+    seen: dict[int, int] = {}
+
+    def get_updates(params, files):
+        offset = params.get("offset")
+        if not seen and offset is not None and int(offset) > update_id:
+            seen.update(inbox_rows(state_dir) or {-1: -1})
+        return original(params, files)
+
+    fake.add_method("getUpdates", get_updates)
+    return seen
+
+
+async def test_a_polled_update_still_in_hand_is_kept_before_the_getupdates_that_confirms_it(
+    bot, fake, tmp_path
+):
+    slow_telegram = fake.hold_next("sendPhoto")
+    update = bot.say("/code 502")
+    at_confirm = rows_when_confirmed(fake, tmp_path / "state", update["update_id"])
+    await until_true(lambda: update["update_id"] not in [u["update_id"] for u in fake.pending_updates])
+    assert at_confirm == {update["update_id"]: 0}  # on disk, unfinished, before Telegram let go of it
+    slow_telegram.set()
+    assert (await bot.reply_to(update)).ok
     await bot.idle()
-    assert inbox_rows(tmp_path / "state")[update["update_id"]] == 1
+    assert inbox_rows(tmp_path / "state") == {update["update_id"]: 1}  # then marked done
 
 
 async def post(port: int, update: dict) -> httpx.Response:
@@ -134,24 +163,29 @@ async def test_redis_stopped_mid_run_the_bot_keeps_answering_and_heals(start_bot
     assert own_redis.url.split("@")[-1] not in caplog.text or "redis://127.0.0.1" in caplog.text
 
 
-async def test_stopping_while_a_batch_is_being_written_finishes_the_write_and_stops_cleanly(
+async def test_stopping_while_updates_in_hand_are_being_written_finishes_the_write_and_stops_cleanly(
     start_bot, fake, tmp_path
 ):
-    """python-telegram-bot cancels its polling task on stop, perhaps while it waits for a batch to be
-    kept; the write must go on, and the final getUpdates that confirms the batch wait for it."""
+    """python-telegram-bot cancels its polling task on stop, perhaps while it waits for the updates in
+    hand to be kept; the write must go on, and the final getUpdates that confirms them wait for it."""
     import threading
 
     bot = await start_bot()
     await bot.ask("/code 200")
+    slow_telegram = fake.hold_next("sendPhoto")  # the reply to 201 is in flight for a while
     gate = threading.Event()
     bot.services.store._writer.submit(lambda c: gate.wait(10), wait=False, durable=False)  # a slow disk
     update = bot.say("/code 201")
-    await bot.reply_to(update)  # answered at once: the reply does not wait for the disk
+    await until_true(lambda: bot.services.inbox._keeping is not None)  # still in hand: being kept
     stopping = asyncio.create_task(bot.stop())
     await until_true(lambda: not bot.app.updater.running)
     gate.set()
+    await until_true(lambda: bot.services.inbox._keeping.done())
+    slow_telegram.set()
     await stopping
     assert bot.task is not None and bot.task.exception() is None
+    assert (await bot.reply_to(update)).ok
+    assert not fake.pending_updates  # confirmed on the way out
     assert inbox_rows(tmp_path / "state")[update["update_id"]] == 1  # kept, and marked done
 
 
