@@ -305,18 +305,21 @@ def real_bot_argv() -> list[str]:
 
 
 def minimal_bot_argv(workdir: Path) -> list[str]:
-    """The minimal bot's argv, with the real bot's 404 card as its fixed reply."""
+    """The minimal bot's argv, with the real bot's card for each of E2E_QUERIES as its fixed replies."""
     catalogue = load_catalogue()
-    reply = Views(catalogue, Searcher.load(catalogue), HTML).answer("404", "en")
-    keyboard = markup(reply.keyboard)
-    assert keyboard is not None
-    reply_path = workdir / "reply.json"
+    views = Views(catalogue, Searcher.load(catalogue), HTML)
+    replies = {}
+    for query in E2E_QUERIES:
+        name, _, rest = query[1:].partition(" ")
+        reply = views.command(name, rest, "en", bot_username="BenchStatusBot", replied_text=None)
+        keyboard = markup(reply.keyboard)
+        assert keyboard is not None and reply.picture is not None, query
+        photo = ROOT / "data" / "cards" / f"{reply.picture}.jpg"
+        replies[query] = {"caption": reply.text, "keyboard": keyboard.to_dict(), "photo": str(photo)}
+    replies_path = workdir / "replies.json"
     workdir.mkdir(parents=True, exist_ok=True)
-    reply_path.write_text(
-        json.dumps({"caption": reply.text, "keyboard": keyboard.to_dict()}), encoding="utf-8"
-    )
-    photo = ROOT / "data" / "cards" / "404.jpg"
-    return [runtime_python(), str(ROOT / "benchmarks" / "minimal_bot.py"), str(reply_path), str(photo)]
+    replies_path.write_text(json.dumps(replies, ensure_ascii=False), encoding="utf-8")
+    return [runtime_python(), str(ROOT / "benchmarks" / "minimal_bot.py"), str(replies_path)]
 
 
 class Asker:

@@ -1,16 +1,18 @@
-"""The cheapest bot that gives the same answer as ours: the yardstick for `benchmarks/bench.py`.
+"""The cheapest bot that gives the same answers as ours: the yardstick for `benchmarks/bench.py`.
 
-It answers every `/code` with one fixed photo, sent by the file_id it got on its first upload, with a
-fixed caption and keyboard that the driver precomputed (the real bot's 404 card), quoting the asker.
-So Telegram's side of the work (encoding the request, parsing the returned Message) is the same size
-as the real bot's, and what the real bot spends beyond this is its own logic.
+It answers each `/code` text the driver sends with the very card the real bot sends for it (the same
+picture, caption and keyboard, precomputed by the driver from the real bot's views), quoting the asker,
+each picture sent by the file_id it got on its first upload. So Telegram's side of the work (encoding
+the request, parsing the returned Message and its caption entities) is the same size as the real bot's,
+and what the real bot spends beyond this is its own logic.
 
 It is built with the same options as `bot.adapter.application.build_application` where they cost anything per
 update: HTTPXRequest with the same pool and timeouts, AIORateLimiter(max_retries=3),
 concurrent_updates(16), long polling with the same timeout and allowed_updates.
 
-Run by the driver as `python benchmarks/minimal_bot.py REPLY_JSON PHOTO` with TELEGRAM_BOT_TOKEN and
-TELEGRAM_API_URL set; SIGTERM stops it.
+Run by the driver as `python benchmarks/minimal_bot.py REPLIES_JSON` with TELEGRAM_BOT_TOKEN and
+TELEGRAM_API_URL set, REPLIES_JSON mapping each message text to {caption, keyboard, photo}; SIGTERM
+stops it.
 """
 
 from __future__ import annotations
@@ -28,28 +30,30 @@ from telegram.request import HTTPXRequest
 POLL_TIMEOUT = 30  # as bot.adapter.application.POLL_TIMEOUT
 
 
-def main(reply_path: str, photo_path: str) -> None:
-    reply = json.loads(Path(reply_path).read_text(encoding="utf-8"))
-    caption: str = reply["caption"]
-    keyboard = InlineKeyboardMarkup.de_json(reply["keyboard"], None)
-    photo = Path(photo_path).read_bytes()
-    file_id: list[str] = []  # the one cached file_id, once the first upload returned it
+def main(replies_path: str) -> None:
+    replies = {
+        text: (reply["caption"], InlineKeyboardMarkup.de_json(reply["keyboard"], None), Path(reply["photo"]))
+        for text, reply in json.loads(Path(replies_path).read_text(encoding="utf-8")).items()
+    }
+    file_ids: dict[Path, str] = {}  # each picture's file_id, once its first upload returned it
 
     async def code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None:
+        reply = replies.get(message.text) if message is not None and message.text else None
+        if message is None or reply is None:
             return
+        caption, keyboard, photo = reply
         sent = await context.bot.send_photo(
             message.chat_id,
-            file_id[0] if file_id else photo,
+            file_ids.get(photo) or photo.read_bytes(),
             caption=caption,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard,
             reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
-            filename="404.jpg",
+            filename=photo.name,
         )
-        if not file_id and sent.photo:
-            file_id.append(sent.photo[-1].file_id)
+        if photo not in file_ids and sent.photo:
+            file_ids[photo] = sent.photo[-1].file_id
 
     api_root = os.environ["TELEGRAM_API_URL"].rstrip("/")
     app = (
@@ -68,4 +72,4 @@ def main(reply_path: str, photo_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(sys.argv[1])

@@ -14,7 +14,6 @@ Each update kept is marked done once its handlers have finished. An update id ke
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import OrderedDict
@@ -47,7 +46,7 @@ class Inbox:
         self._recent: OrderedDict[int, None] = OrderedDict()
         # Polled updates queued and neither handled nor kept yet: Telegram still has them.
         self._in_hand: dict[int, tuple[dict, int | None]] = {}
-        self._all_handled = asyncio.Event()
+        self._all_handled: asyncio.Future[None] | None = None  # while a getUpdates waits for them
         self._keeping: asyncio.Task[None] | None = None
 
     async def keep(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> set[int] | None:
@@ -74,7 +73,6 @@ class Inbox:
         if update_id in self._recent:
             return False
         self._in_hand[update_id] = (update, sender)
-        self._all_handled.clear()
         return True
 
     async def confirming(self, offset: int) -> None:
@@ -84,15 +82,18 @@ class Inbox:
         for update_id in [u for u in self._in_hand if u >= offset]:
             del self._in_hand[update_id]  # never queued (the batch could not be read): it comes again
         if not self._in_hand:
-            self._all_handled.set()
             return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(HOLD):
-                await self._all_handled.wait()
-                return
-        still, self._in_hand = self._in_hand, {}
-        self._all_handled.set()
         loop = asyncio.get_running_loop()
+        waiter = self._all_handled = loop.create_future()  # done by `finished` once none is in hand
+        timer = loop.call_later(HOLD, _settle, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._all_handled = None
+        if not self._in_hand:
+            return
+        still, self._in_hand = self._in_hand, {}
         # Registered now, before any of them can finish: if they cannot be kept, they are confirmed only
         # once they are all handled, and one handled meanwhile must not be waited for forever.
         handled = {u: self._waiting.setdefault(u, loop.create_future()) for u in still}
@@ -128,8 +129,8 @@ class Inbox:
         update_id = update.update_id
         if self._in_hand.pop(update_id, None) is None:
             self.store.inbox_done(update_id)  # kept: mark it done
-        elif not self._in_hand:
-            self._all_handled.set()
+        elif not self._in_hand and self._all_handled is not None:
+            _settle(self._all_handled)
         done = self._waiting.pop(update_id, None)
         if done is not None and not done.done():
             done.set_result(None)
@@ -156,6 +157,11 @@ class Inbox:
         queued = self.hand_over(await self.store.inbox_unfinished())
         if queued:
             log.info("Handling %d updates left unfinished by the last run", queued)
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def _unless_cancelled(task: asyncio.Task) -> None:

@@ -147,6 +147,7 @@ class Illustrations:
         self.bundled_dir = bundled_dir
         self.user = self._scan(user_dir) if user_dir is not None else {}
         self._checked: dict[tuple[Path, int, int], _Checked | None] = {}
+        self._bundled: dict[str, Picture] = {}  # bundled cards found as the manifest says, by name
         self._manifest = self._read_manifest()
 
     def _read_manifest(self) -> dict[str, dict[str, object]]:
@@ -206,7 +207,7 @@ class Illustrations:
     def picture(self, name: int | str) -> Picture | None:
         """The picture of a code (an int or its digits) or a screen ("home", "4xx"); None if there is none."""
         if isinstance(name, str) and (name in SCREENS or _BUNDLED_ONLY.fullmatch(name)):
-            return self._picture(name, self.bundled_dir / f"{name}.jpg", "bundled")
+            return self._bundled.get(name) or self._picture(name, self.bundled_dir / f"{name}.jpg", "bundled")
         if isinstance(name, str):
             if not name.isdigit():
                 return None
@@ -219,8 +220,8 @@ class Illustrations:
             picture = self._picture(str(code), user, "user")
             if picture is not None:
                 return picture
-        bundled = self.bundled_dir / f"{code}.jpg"
-        return self._picture(str(code), bundled, "bundled")
+        name = str(code)
+        return self._bundled.get(name) or self._picture(name, self.bundled_dir / f"{name}.jpg", "bundled")
 
     def _picture(self, code: str, path: Path, origin: str) -> Picture | None:
         try:
@@ -236,7 +237,9 @@ class Illustrations:
             and known.get("bytes") == stat.st_size
             and isinstance(known.get("sha256"), str)
         ):
-            return Picture(code, path, None, f"bundled:{code}:{known['sha256']}")
+            # Part of the install, as its manifest describes: no need to look at it again.
+            picture = self._bundled[code] = Picture(code, path, None, f"bundled:{code}:{known['sha256']}")
+            return picture
         if cache_key not in self._checked:
             self._checked[cache_key] = self._check(path, origin)
         checked = self._checked[cache_key]

@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.adapter.application import POLL_TIMEOUT, build_application
 from bot.adapter.context import services_of
 from bot.adapter.services import Services
-from bot.ops.heartbeat import beat, heartbeat_paths
+from bot.ops.heartbeat import Heartbeat, heartbeat_paths
 from bot.ops.logs import setup_logging
 from bot.ops.settings import Settings
 
@@ -167,10 +167,9 @@ async def _initialize(app: Application, settings: Settings) -> None:
 
 
 async def _start_polling(app: Application, settings: Settings, poll_timeout: int) -> None:
-    paths = heartbeat_paths(settings)
-    beat(paths)
-    services = services_of(app)
-    services.heartbeat = lambda: beat(paths)
+    heartbeat = Heartbeat(heartbeat_paths(settings))
+    heartbeat()
+    services_of(app).heartbeat = heartbeat
     assert app.updater is not None
     await app.updater.start_polling(
         timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, error_callback=_polling_error

@@ -43,6 +43,10 @@ CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox (update_id) WHERE done = 0;
 CACHE_KIB = 1024
 _BATCH = 512  # operations committed together at most
 _PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
+# Seconds done marks wait to be written together: each is a row rewritten (its body dropped) and an index
+# entry, a transaction of its own costing more CPU than the update took to answer. A crash in between
+# repeats those answers on restart, so keep this as short as the inbox's HOLD.
+DONE_DELAY = 0.1
 _memory_names = itertools.count()
 
 Op = Callable[[sqlite3.Connection], Any]
@@ -140,6 +144,8 @@ class SqliteStore(Store):
         self._writer: _Writer | None = None
         self._added = 0
         self._write_failing = False
+        self._done: list[int] = []  # done marks waiting for DONE_DELAY, or for the next write
+        self._done_timer: asyncio.TimerHandle | None = None
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -245,6 +251,7 @@ class SqliteStore(Store):
         self.degraded = self.in_memory or self._write_failing
 
     async def close(self) -> None:
+        self._write_done()
         if self._writer is not None:
             writer, self._writer = self._writer, None
             await asyncio.to_thread(writer.stop)
@@ -262,6 +269,7 @@ class SqliteStore(Store):
     async def _write(self, op: Op) -> Any:
         if self._writer is None:
             raise StoreError("the store is closed")
+        self._write_done()
         future = self._writer.submit(op)
         assert future is not None
         return await asyncio.wrap_future(future)
@@ -349,8 +357,26 @@ class SqliteStore(Store):
             return None
 
     def inbox_done(self, update_id: int) -> None:
+        if self._writer is None:
+            return
+        self._done.append(update_id)
+        if self._done_timer is None:
+            try:
+                self._done_timer = asyncio.get_running_loop().call_later(DONE_DELAY, self._write_done)
+            except RuntimeError:  # no event loop (a command-line tool): now
+                self._write_done()
+
+    def _write_done(self) -> None:
+        """Queue the waiting done marks as one operation: before any other write, so they share its
+        transaction, after DONE_DELAY at the latest."""
+        if self._done_timer is not None:
+            self._done_timer.cancel()
+            self._done_timer = None
+        if not self._done:
+            return
+        ids, self._done = [(u,) for u in self._done], []
         self._write_later(
-            lambda c: c.execute("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", (update_id,))
+            lambda c: c.executemany("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", ids)
         )
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
