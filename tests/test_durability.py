@@ -2,15 +2,14 @@
 in webhook mode, then a restart; and two webhook replicas sharing one Redis.
 
 After a crash between a reply and its done mark (or, polling, the getUpdates that confirms it), the
-updates in hand may be answered again: as many as are handled at once (CONCURRENT_UPDATES), and those
-answered during the last HOLD, while the next getUpdates waited for them. Every other update is answered
-exactly once.
+updates in hand may be answered again: as many as are handled at once (CONCURRENT_UPDATES), and the few
+answered just before (at most UNCONFIRMED not yet confirmed by a getUpdates, DONE_BATCH not yet marked
+done). Every other update is answered exactly once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 
 import httpx
@@ -19,13 +18,13 @@ from harness import free_port
 from processes import BotProcess, bot_env, caption, photo_param, post, replies_by_chat, webhook_env
 
 from bot.adapter.application import CONCURRENT_UPDATES
-from bot.adapter.fairness import OVERALL_RATE
-from bot.adapter.inbox import HOLD
+from bot.adapter.inbox import UNCONFIRMED
+from bot.store.sqlite_store import DONE_BATCH
 
 BURST = 150
 FIRST_CHAT = 20_000
 CODES = (404, 500, 502, 503, 429)
-MAY_REPEAT = CONCURRENT_UPDATES + math.ceil(HOLD * OVERALL_RATE)
+MAY_REPEAT = CONCURRENT_UPDATES + UNCONFIRMED + DONE_BATCH
 FAST = {"BOT_PRIVATE_CHAT_RATE": "100"}  # one message per chat here; only the overall 30/s applies
 
 

@@ -33,6 +33,9 @@ RECENT = 5000
 # the inbox. Long enough for a reply over a Bot API round trip; short enough that an update arriving
 # meanwhile is not kept waiting for long (it waits only while another is in hand).
 HOLD = 0.1
+# Answered updates left unconfirmed at most: the wait ends early once this many are answered, since a crash
+# before the confirming getUpdates would answer them again (the rate limiter lets 30 replies out at once).
+UNCONFIRMED = 4
 
 
 class Inbox:
@@ -47,6 +50,7 @@ class Inbox:
         # Polled updates queued and neither handled nor kept yet: Telegram still has them.
         self._in_hand: dict[int, tuple[dict, int | None]] = {}
         self._all_handled: asyncio.Future[None] | None = None  # while a getUpdates waits for them
+        self._unconfirmed = 0  # polled updates answered since the last getUpdates went out
         self._keeping: asyncio.Task[None] | None = None
 
     async def keep(self, updates: Sequence[tuple[int, bytes]], users: Sequence[int] = ()) -> set[int] | None:
@@ -81,24 +85,27 @@ class Inbox:
             await _unless_cancelled(self._keeping)
         for update_id in [u for u in self._in_hand if u >= offset]:
             del self._in_hand[update_id]  # never queued (the batch could not be read): it comes again
+        if self._in_hand and self._unconfirmed < UNCONFIRMED:
+            loop = asyncio.get_running_loop()
+            # Done by `finished` once none is in hand, or UNCONFIRMED are answered; by the timer after HOLD.
+            waiter = self._all_handled = loop.create_future()
+            timer = loop.call_later(HOLD, _settle, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._all_handled = None
         if not self._in_hand:
-            return
-        loop = asyncio.get_running_loop()
-        waiter = self._all_handled = loop.create_future()  # done by `finished` once none is in hand
-        timer = loop.call_later(HOLD, _settle, waiter)
-        try:
-            await waiter
-        finally:
-            timer.cancel()
-            self._all_handled = None
-        if not self._in_hand:
+            self._unconfirmed = 0  # the request goes out now
             return
         still, self._in_hand = self._in_hand, {}
+        loop = asyncio.get_running_loop()
         # Registered now, before any of them can finish: if they cannot be kept, they are confirmed only
         # once they are all handled, and one handled meanwhile must not be waited for forever.
         handled = {u: self._waiting.setdefault(u, loop.create_future()) for u in still}
         self._keeping = loop.create_task(self._keep_unfinished(still, handled))
         await _unless_cancelled(self._keeping)
+        self._unconfirmed = 0
 
     async def _keep_unfinished(
         self, still: dict[int, tuple[dict, int | None]], handled: dict[int, asyncio.Future[None]]
@@ -129,8 +136,10 @@ class Inbox:
         update_id = update.update_id
         if self._in_hand.pop(update_id, None) is None:
             self.store.inbox_done(update_id)  # kept: mark it done
-        elif not self._in_hand and self._all_handled is not None:
-            _settle(self._all_handled)
+        else:
+            self._unconfirmed += 1
+            if self._all_handled is not None and (not self._in_hand or self._unconfirmed >= UNCONFIRMED):
+                _settle(self._all_handled)
         done = self._waiting.pop(update_id, None)
         if done is not None and not done.done():
             done.set_result(None)

@@ -47,6 +47,7 @@ _PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
 # entry, a transaction of its own costing more CPU than the update took to answer. A crash in between
 # repeats those answers on restart, so keep this as short as the inbox's HOLD.
 DONE_DELAY = 0.1
+DONE_BATCH = 4  # done marks written at once without waiting for DONE_DELAY (a burst's repeats stay few)
 _memory_names = itertools.count()
 
 Op = Callable[[sqlite3.Connection], Any]
@@ -360,7 +361,9 @@ class SqliteStore(Store):
         if self._writer is None:
             return
         self._done.append(update_id)
-        if self._done_timer is None:
+        if len(self._done) >= DONE_BATCH:
+            self._write_done()
+        elif self._done_timer is None:
             try:
                 self._done_timer = asyncio.get_running_loop().call_later(DONE_DELAY, self._write_done)
             except RuntimeError:  # no event loop (a command-line tool): now
