@@ -126,10 +126,34 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a whole process (all its threads), from /proc/<pid>/stat."""
+@dataclass(frozen=True)
+class CpuReading:
+    """A process's CPU time at one moment; `later - earlier` is the seconds spent in between.
+
+    The nanosecond run time of each thread (/proc/<pid>/task/*/schedstat) is used: /proc/<pid>/stat
+    counts in 10 ms ticks, which is ±4 % on a burst of 150 updates. A thread that ended in between
+    takes its run time with it, so then the ticks are used instead.
+    """
+
+    ns: int
+    tids: frozenset[str]
+    ticks: int
+
+    def __sub__(self, earlier: CpuReading) -> float:
+        if earlier.tids <= self.tids:
+            return (self.ns - earlier.ns) / 1e9
+        return (self.ticks - earlier.ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> CpuReading:
+    """User + system CPU time of a whole process (all its threads)."""
+    ns, tids = 0, []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            ns += int((task / "schedstat").read_text().split()[0])
+            tids.append(task.name)
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return CpuReading(ns, frozenset(tids), int(fields[11]) + int(fields[12]))
 
 
 def rss_mb(pid: int) -> float:
@@ -393,10 +417,10 @@ class Contender:
         self.asker = Asker(self.fake)
         self.pushed: dict[tuple[int, int], float] = {}
         self.mark = 0
-        self.cpu = 0.0
+        self.cpu = self.cpu_now()
         self.exit_code = -1
 
-    def cpu_now(self) -> float:
+    def cpu_now(self) -> CpuReading:
         return cpu_seconds(self.bot.pid)
 
     def push(self, i: int) -> None:

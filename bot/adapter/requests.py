@@ -5,7 +5,8 @@ error and drops nothing), so one malformed update would be fetched and refused f
 later update waits behind it. `UpdatesRequest` notices a batch answered twice for the same offset and
 replaces the updates that cannot be read by their bare ids, so polling moves past them. It also hands
 each batch to the inbox before python-telegram-bot sees it (repeats become bare ids), and lets the inbox
-keep what is unfinished before a getUpdates confirms it.
+keep what is unfinished before a getUpdates confirms it. The batch it read is what python-telegram-bot
+gets, so a batch is parsed once, not twice.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class UpdatesRequest(ApiRequest):
         self._inbox = inbox
         self._last_offset: object = None
         self._last_had_updates = False
+        self._parsed: tuple[bytes, dict[str, Any]] | None = None  # the last answer, and what it holds
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
@@ -92,33 +94,50 @@ class UpdatesRequest(ApiRequest):
         if again:
             payload = readable_updates(payload)  # the same batch again: it could not be read last time
         self._last_offset = offset
-        self._last_had_updates = payload.replace(b" ", b"") != _EMPTY_ANSWER
+        self._last_had_updates = len(payload) > len(_EMPTY_ANSWER) * 2 or (
+            payload.replace(b" ", b"") != _EMPTY_ANSWER
+        )
         if self._last_had_updates and self._inbox is not None:
             # A batch fetched again was never queued: keep what is new, but skip nothing.
             payload = self._keep(payload, skip_repeats=not again)
         return code, payload
 
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """The batch `_keep` read already, when this is its payload; any other, parsed as usual."""
+        parsed, self._parsed = self._parsed, None
+        if parsed is not None and parsed[0] is payload:
+            return parsed[1]
+        return super().parse_json_payload(payload)
+
     def _keep(self, payload: bytes, *, skip_repeats: bool) -> bytes:
         """Hand the batch's updates to the inbox; repeats of updates kept before become bare ids."""
         assert self._inbox is not None
+        self._parsed = None
         parsed = _batch(payload)
         if parsed is None:
             return payload
         answer, updates = parsed
         result = []
+        senders = []
         for update in updates:
             update_id = update.get("update_id") if isinstance(update, dict) else None
             if type(update_id) is not int:
                 result.append(update)
-            elif self._inbox.polled(update_id, update, _sender(update)) or not skip_repeats:
+                continue
+            sender = _sender(update)
+            if self._inbox.polled(update_id, update, sender) or not skip_repeats:
                 result.append(update)  # (a batch fetched again was never queued: it skips nothing)
+                if sender is not None:
+                    senders.append(sender)
             else:
                 self._inbox.repeats.add(update_id)
                 result.append({"update_id": update_id})
-        if result == updates:
-            return payload
-        answer["result"] = result
-        return json.dumps(answer).encode()
+        self._inbox.store.preload_languages(senders)
+        if result != updates:
+            answer["result"] = result
+            payload = json.dumps(answer).encode()
+        self._parsed = (payload, answer)
+        return payload
 
 
 def _sender(update: dict[str, Any]) -> int | None:

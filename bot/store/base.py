@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import NamedTuple
 
@@ -14,6 +15,41 @@ log = logging.getLogger(__name__)
 
 # Telegram keeps an update for 24 hours; an id seen within that time is not handled twice.
 SEEN_SECONDS = 24 * 3600
+LANG_CACHE = 20_000  # users whose language (or its absence) a store remembers: about 2 MB
+
+
+class LanguageCache:
+    """The languages of the users seen last, or None for "no choice": asked for on every update, so
+    a recent user costs no database read. Least recently used dropped first."""
+
+    def __init__(self, size: int = LANG_CACHE) -> None:
+        self.size = size
+        self._langs: OrderedDict[int, Lang | None] = OrderedDict()
+
+    def __contains__(self, user_id: int) -> bool:
+        return user_id in self._langs
+
+    def __len__(self) -> int:
+        return len(self._langs)
+
+    def get(self, user_id: int) -> Lang | None:
+        """The cached language of a user the cache holds (check with `in` first)."""
+        self._langs.move_to_end(user_id)
+        return self._langs[user_id]
+
+    def put(self, user_id: int, lang: Lang | None) -> None:
+        self._langs[user_id] = lang
+        self._langs.move_to_end(user_id)
+        if len(self._langs) > self.size:
+            self._langs.popitem(last=False)
+
+    def update(self, user_id: int, lang: Lang | None) -> None:
+        """A change made elsewhere: followed for a user the cache holds, others stay unknown."""
+        if user_id in self._langs:
+            self._langs[user_id] = lang
+
+    def clear(self) -> None:
+        self._langs.clear()
 
 
 class StoreError(Exception):
@@ -64,6 +100,11 @@ class Store(ABC):
     @abstractmethod
     async def set_language(self, user_id: int, lang: Lang) -> None:
         """Returns once the choice is stored, so the user's next message sees it on any replica."""
+
+    def preload_languages(self, user_ids: Sequence[int]) -> None:
+        """The languages of a polled batch's senders, read at once before each of their updates asks
+        for its own. Redis brings them back in the round trip that keeps a batch (`inbox_add`)."""
+        return None
 
     # -- file ids -------------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +33,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from bot.core.lang import LANGS, Lang
-from bot.store.base import SEEN_SECONDS, FileId, Language, Store, StoreError, batched
+from bot.store.base import SEEN_SECONDS, FileId, Language, LanguageCache, Store, StoreError, batched
 from bot.store.legacy import read_legacy
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,6 @@ FILE_IDS_KEY = PREFIX + "file_ids"
 SEEN_KEY = PREFIX + "seen"
 REPLICAS_KEY = PREFIX + "replicas"
 LANG_CHANNEL = PREFIX + "lang-changes"
-LANG_CACHE = 20_000  # users whose language (or its absence) a replica remembers
 BEAT_SECONDS = 5.0
 REPLICA_TIMEOUT = 30.0  # seconds without a heartbeat before a replica's pending updates are taken over
 RECONNECT_MAX = 10.0
@@ -114,7 +112,7 @@ class RedisStore(Store):
         self._unfinished: dict[int, bytes] = {}
         self._reconnecting: asyncio.Task | None = None
         self._own_loaded = False
-        self._languages: OrderedDict[int, Lang | None] = OrderedDict()
+        self._languages = LanguageCache()
         self._cache_live = False  # subscribed to LANG_CHANNEL: the cache can be trusted
         self._changes = 0  # messages received: a look-up that raced one is not cached
 
@@ -180,14 +178,7 @@ class RedisStore(Store):
         user, _, lang = data.decode().partition(":")
         with contextlib.suppress(ValueError):
             user_id = int(user)
-            if user_id in self._languages:
-                self._languages[user_id] = lang if lang in LANGS else None  # type: ignore[assignment]
-
-    def _cache(self, user_id: int, lang: Lang | None) -> None:
-        self._languages[user_id] = lang
-        self._languages.move_to_end(user_id)
-        if len(self._languages) > LANG_CACHE:
-            self._languages.popitem(last=False)
+            self._languages.update(user_id, lang if lang in LANGS else None)  # type: ignore[arg-type]
 
     async def _after_connect(self) -> None:
         """What a (re)connected replica does first: its copy of the file ids, and, once, the updates
@@ -327,14 +318,13 @@ class RedisStore(Store):
         """From the cache for a user seen lately (no round trip, whether they chose or not), else one
         HGET."""
         if self._cache_live and user_id in self._languages:
-            self._languages.move_to_end(user_id)
-            return self._languages[user_id]
+            return self._languages.get(user_id)
         changes = self._changes
         raw = await self._call(lambda r: r.hget(LANG_KEY, str(user_id)), None)
         decoded = raw.decode() if raw else None
         lang: Lang | None = decoded if decoded in LANGS else None  # type: ignore[assignment]
         if self._cache_live and not self.degraded and changes == self._changes:
-            self._cache(user_id, lang)
+            self._languages.put(user_id, lang)
         return lang
 
     async def set_language(self, user_id: int, lang: Lang) -> None:
@@ -347,8 +337,7 @@ class RedisStore(Store):
                 await pipe.execute()
 
         await self._call(store, None)
-        if user_id in self._languages:
-            self._languages[user_id] = lang
+        self._languages.update(user_id, lang)
 
     # -- file ids ---------------------------------------------------------------------------------
 
@@ -402,7 +391,7 @@ class RedisStore(Store):
         if self._cache_live and changes == self._changes:
             for user_id, raw in zip(users, langs, strict=True):
                 lang = raw.decode() if raw else None
-                self._cache(user_id, lang if lang in LANGS else None)  # type: ignore[arg-type]
+                self._languages.put(user_id, lang if lang in LANGS else None)  # type: ignore[arg-type]
         return {int(n) for n in new}
 
     def inbox_done(self, update_id: int) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.lang import LANGS, Lang
-from bot.store.base import SEEN_SECONDS, FileId, Language, Store, StoreError, batched
+from bot.store.base import SEEN_SECONDS, FileId, Language, LanguageCache, Store, StoreError, batched
 from bot.store.legacy import read_legacy
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,8 @@ class SqliteStore(Store):
         self.path = directory / DB_FILE
         self.in_memory = False
         self._file_ids: dict[str, str] = {}
+        # One process owns the file, so what it read or wrote is what the file holds.
+        self._languages = LanguageCache()
         self._reader: sqlite3.Connection | None = None
         self._writer: _Writer | None = None
         self._added = 0
@@ -280,23 +282,45 @@ class SqliteStore(Store):
         if self._writer is not None:
             self._writer.submit(op, wait=False, durable=False)
 
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple] | None:
+        """The rows, or None when the store cannot be read (logged)."""
         if self._reader is None:
-            return []
+            return None
         try:
             return self._reader.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             log.warning("Cannot read the store %s (%s)", self.path, exc)
-            return []
+            return None
 
     # -- languages --------------------------------------------------------------------------------
 
     async def language(self, user_id: int) -> Lang | None:
+        """From memory for a user seen lately (a read beside the writer costs more than the rest of
+        the update's look-ups), else one indexed read."""
+        if user_id in self._languages:
+            return self._languages.get(user_id)
         rows = self._read("SELECT lang FROM languages WHERE user_id = ?", (user_id,))
-        lang = rows[0][0] if rows else None
-        return lang if lang in LANGS else None
+        stored = rows[0][0] if rows else None
+        lang: Lang | None = stored if stored in LANGS else None
+        if rows is not None:
+            self._languages.put(user_id, lang)
+        return lang
+
+    def preload_languages(self, user_ids: Sequence[int]) -> None:
+        """One read for a batch of new users instead of one each (a burst of 100 costs 100 reads)."""
+        wanted = [u for u in dict.fromkeys(user_ids) if u not in self._languages]
+        for chunk in batched(wanted, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(f"SELECT user_id, lang FROM languages WHERE user_id IN ({marks})", tuple(chunk))
+            if rows is None:
+                return
+            stored = dict(rows)
+            for user_id in chunk:
+                lang = stored.get(user_id)
+                self._languages.put(user_id, lang if lang in LANGS else None)
 
     async def set_language(self, user_id: int, lang: Lang) -> None:
+        self._languages.put(user_id, lang)  # held for this run even when the disk refuses it
         with contextlib.suppress(StoreError):  # logged by the writer; the choice holds for this reply
             await self._write(
                 lambda c: c.execute(
@@ -384,11 +408,11 @@ class SqliteStore(Store):
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         rows = self._read("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id")
-        return [(update_id, bytes(body)) for update_id, body in rows if body is not None]
+        return [(update_id, bytes(body)) for update_id, body in rows or () if body is not None]
 
     async def recent_ids(self, limit: int) -> list[int]:
         rows = self._read("SELECT update_id FROM inbox ORDER BY update_id DESC LIMIT ?", (limit,))
-        return [row[0] for row in rows]
+        return [row[0] for row in rows or ()]
 
     # -- operators --------------------------------------------------------------------------------
 
@@ -431,6 +455,8 @@ class SqliteStore(Store):
 
             await self._write(write)
             self._file_ids.update(file_ids)
+            for user_id, lang in languages:
+                self._languages.update(user_id, lang)
             written += len(batch)
         return written
 

@@ -12,6 +12,7 @@ import time
 import httpx
 from fake_telegram import DEFAULT_USER_ID
 from harness import WEBHOOK_SECRET, free_port, webhook_settings
+from telegram.request import BaseRequest
 
 from bot.store.sqlite_store import DB_FILE, SqliteStore
 
@@ -71,6 +72,22 @@ async def test_a_polled_update_answered_in_time_is_confirmed_without_touching_th
     await bot.reply_to(update)
     await bot.idle()  # confirmed to Telegram
     assert update["update_id"] not in inbox_rows(tmp_path / "state")  # Telegram kept it until answered
+
+
+async def test_a_polled_batch_is_parsed_once_for_the_inbox_and_python_telegram_bot(bot, monkeypatch):
+    """The inbox reads each getUpdates answer before python-telegram-bot; it is handed what was read."""
+    parsed: list[bytes] = []
+    original = BaseRequest.parse_json_payload
+
+    def counting(payload: bytes) -> dict:
+        parsed.append(payload)
+        return original(payload)
+
+    monkeypatch.setattr(BaseRequest, "parse_json_payload", staticmethod(counting))
+    assert (await bot.ask("/code 301")).params["caption"].startswith("<b>301")
+    assert (await bot.ask("/code 302")).params["caption"].startswith("<b>302")
+    assert parsed  # the replies' answers are parsed as usual…
+    assert not [p for p in parsed if b'"update_id"' in p]  # …the batches only by the inbox
 
 
 def rows_when_confirmed(fake, state_dir, update_id: int) -> dict[int, int]:

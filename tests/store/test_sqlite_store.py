@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.store.base import FileId, Language
+from bot.store.base import FileId, Language, LanguageCache
 from bot.store.sqlite_store import DB_FILE, SqliteStore
 
 
@@ -79,6 +79,61 @@ async def test_a_language_change_hardly_blocks_the_event_loop(tmp_path):
     assert blocked[int(len(blocked) * 0.99)] < 0.001
     assert await store.language(199) == "zh"
     await store.close()
+
+
+async def test_a_recent_users_language_is_answered_without_reading_the_database(tmp_path):
+    """Asked on every update: a read beside the busy writer cost more than the rest of the look-ups."""
+    store = await opened(tmp_path)
+    await store.set_language(42, "zh")
+    statements: list[str] = []
+    assert store._reader is not None
+    store._reader.set_trace_callback(statements.append)
+    assert await store.language(42) == "zh"  # just chosen: known without a read
+    assert await store.language(7) is None  # never chose: read once…
+    assert await store.language(7) is None  # …then known
+    assert [s for s in statements if "languages" in s] == ["SELECT lang FROM languages WHERE user_id = 7"]
+    await store.set_language(7, "en")
+    assert await store.language(7) == "en"  # the cache follows the choice
+    await store.import_records([Language(42, "en")])
+    assert await store.language(42) == "en"  # and an import
+    await store.close()
+
+
+async def test_a_polled_batchs_senders_are_read_in_one_go(tmp_path):
+    store = await opened(tmp_path)
+    await store.import_records([Language(1, "zh"), Language(2, "en")])
+    await store.language(2)  # seen already
+    statements: list[str] = []
+    assert store._reader is not None
+    store._reader.set_trace_callback(statements.append)
+    store.preload_languages([1, 2, 3, 1])
+    assert [await store.language(u) for u in (1, 2, 3)] == ["zh", "en", None]
+    assert statements == ["SELECT user_id, lang FROM languages WHERE user_id IN (1,3)"]
+    await store.close()
+
+
+async def test_a_failed_read_is_not_remembered_as_no_choice(tmp_path, caplog):
+    store = await opened(tmp_path)
+    await store.import_records([Language(9, "zh")])  # stored, but not a user the cache holds
+    reader, store._reader = store._reader, sqlite3.connect(":memory:")  # a reader without the table
+    assert await store.language(9) is None  # the answer for now: Telegram's language…
+    assert "Cannot read the store" in caplog.text
+    store._reader.close()
+    store._reader = reader
+    assert await store.language(9) == "zh"  # …and the next update reads it again
+    await store.close()
+
+
+def test_the_language_cache_keeps_the_users_seen_last():
+    cache = LanguageCache(size=2)
+    cache.put(1, "zh")
+    cache.put(2, None)  # "no choice" is worth remembering too
+    assert cache.get(1) == "zh"  # 1 is now the most recent
+    cache.put(3, "en")
+    assert 2 not in cache and 1 in cache and 3 in cache and len(cache) == 2
+    cache.update(2, "zh")  # a change for a user not held stays unknown
+    cache.update(3, "zh")
+    assert 2 not in cache and cache.get(3) == "zh"
 
 
 async def test_import_is_idempotent_and_export_gives_every_record(tmp_path):
