@@ -185,7 +185,7 @@ class Call:
 
 @dataclass
 class _Fault:
-    kind: str  # "fail" | "drop" | "hold"
+    kind: str  # "fail" | "drop" | "hold" | "cut"
     status: int = 0
     description: str = ""
     parameters: dict[str, Any] | None = None
@@ -828,6 +828,14 @@ class FakeTelegram:
         with self._lock:
             self._faults.setdefault(name, deque()).extend(_Fault("drop") for _ in range(times))
 
+    def cut_next(self, method: str) -> None:
+        """Serve `method` as usual, but send only the first half of the body of its next answer (a proxy
+        that broke off mid-response; a long poll waiting already is cut too): JSON the client cannot
+        read."""
+        name = self._canonical(method)
+        with self._lock:
+            self._faults.setdefault(name, deque()).append(_Fault("cut"))
+
     def hold_next(self, method: str) -> threading.Event:
         """Make the next call of `method` wait, unanswered, until the returned event is set (a slow
         Telegram); it is then served as usual. Released by `stop()` at the latest."""
@@ -1314,7 +1322,8 @@ class FakeTelegram:
             params, files = self._decode(handler, body, url.query)
             with self._lock:
                 queue = self._faults.get(method)
-                fault = queue.popleft() if queue else None
+                # A cut is of the next answer sent: a long poll already waiting is cut too.
+                fault = queue.popleft() if queue and queue[0].kind != "cut" else None
             if fault is not None and fault.kind == "hold":
                 assert fault.gate is not None
                 fault.gate.wait(HOLD_LIMIT)
@@ -1328,6 +1337,18 @@ class FakeTelegram:
             with self._cond:
                 result = copy.deepcopy(entry[1](params, files))
             status, response = 200, {"ok": True, "result": result}
+            with self._lock:
+                queue = self._faults.get(method)
+                cut = bool(queue) and queue[0].kind == "cut"
+                if cut:
+                    queue.popleft()
+            if cut:
+                self._record(
+                    Call(method, params, files, response, status, token=token, received_at=received_at)
+                )
+                whole = json.dumps(response, ensure_ascii=False).encode("utf-8")
+                handler.send_bytes(status, whole[: len(whole) // 2], "application/json")
+                return
         except ApiError as err:
             status, response = err.status, err.response()
         except Exception as exc:  # a bug in the fake: answer 500 and keep it for the test to see

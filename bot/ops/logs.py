@@ -37,14 +37,22 @@ class RedactToken(logging.Filter):
         return text
 
 
-# python-telegram-bot logs a getUpdates batch it cannot parse in full, at CRITICAL: users' messages.
+# python-telegram-bot logs a getUpdates batch it cannot parse in full, at CRITICAL, and an answer that is
+# not JSON (cut short on the way, say) in full, at ERROR: both may hold users' messages.
 _RAW_UPDATES = "Error while parsing updates! Received data was %r"
+_RAW_ANSWER = 'Can not load invalid JSON data: "%s"'
 
 
 class NoUserText(logging.Filter):
-    """Keeps what users wrote out of the log: an unreadable batch is logged by its ids and size only."""
+    """Keeps what users wrote out of the log: an unreadable batch is logged by its ids and size only,
+    an answer that is not JSON by its length."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _RAW_ANSWER and isinstance(record.args, tuple) and record.args:
+            record.msg = "Telegram's answer is not JSON: %d characters (not logged)"
+            record.args = (len(str(record.args[0])),)
+            record.exc_info = None  # where the JSON broke says nothing an operator can use
+            record.exc_text = None
         if record.msg == _RAW_UPDATES and isinstance(record.args, tuple) and record.args:
             batch = record.args[0]
             updates = batch if isinstance(batch, list) else []

@@ -153,6 +153,19 @@ async def test_json_that_is_not_an_update_gets_400_quietly(webhook_bot, caplog, 
     assert (await webhook_bot.reply_to(update)).params["caption"].startswith("<b>404 Not Found</b>")
 
 
+async def test_an_answer_cut_short_is_logged_by_its_length_never_by_what_users_wrote(start_bot, fake):
+    with logged("INFO", "text", [fake.token]) as stream:
+        bot = await start_bot()
+        fake.cut_next("getUpdates")  # the batch with the user's message arrives cut in half
+        update = bot.say("my pin is 8641-secret and the site says 404, then a long tail " + "x" * 200)
+        call = await bot.reply_to(update)  # fetched again, whole, and answered
+        assert call.params["caption"].startswith("<b>404 Not Found</b>")
+        await bot.stop()
+    text = stream.getvalue()
+    assert "8641-secret" not in text and "my pin" not in text
+    assert "is not JSON" in text and "characters (not logged)" in text
+
+
 async def test_an_unreadable_batch_is_logged_by_ids_and_size_never_by_what_users_wrote(start_bot, fake):
     with logged("INFO", "text", [fake.token]) as stream:
         bot = await start_bot()
