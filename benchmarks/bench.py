@@ -438,9 +438,7 @@ class Contender:
             self.fake.stop()
 
 
-def bench_e2e(
-    scratch: Path, rate: float, duration: float
-) -> tuple[E2E, E2E, list[float], list[tuple[float, float]]]:
+def bench_e2e(scratch: Path, rate: float, duration: float) -> tuple[E2E, E2E, list[float], list[list[float]]]:
     """The real and the minimal bot side by side, updates interleaved half a period apart.
 
     Both bots then share whatever else the machine does at the time, so its drift does not favour one.
@@ -510,29 +508,28 @@ def _steady_load(both: Sequence[Contender], rate: float, count: int) -> tuple[fl
     return elapsed, ratios
 
 
-def _burst(both: Sequence[Contender], idle_rates: Sequence[float], round_: int) -> tuple[float, float]:
-    """BURST updates pushed to both bots at once, each from a user not seen before (so only the overall
+def _burst(bots: Sequence[Contender], idle_rates: Sequence[float], round_: int) -> list[float]:
+    """BURST updates pushed to every bot at once, each from a user not seen before (so only the overall
     30 messages a second paces the replies); the CPU ms per update of each, idle polling subtracted."""
-    marks, cpu = [c.fake.mark() for c in both], [c.cpu_now() for c in both]
+    marks, cpu = [c.fake.mark() for c in bots], [c.cpu_now() for c in bots]
     start = time.monotonic()
-    wanted: list[set[tuple[int, int]]] = [set() for _ in both]
+    wanted: list[set[tuple[int, int]]] = [set() for _ in bots]
     for i in range(BURST):
-        for c, keys in zip(both, wanted, strict=True):
+        for c, keys in zip(bots, wanted, strict=True):
             text = E2E_QUERIES[i % len(E2E_QUERIES)]
             chat, mid, _ = c.asker.push(text, user=300_000 + round_ * BURST + i)
             keys.add((chat, mid))
     deadline = start + 60
-    while any(not keys <= c.asker.replies(m).keys() for c, keys, m in zip(both, wanted, marks, strict=True)):
+    while any(not keys <= c.asker.replies(m).keys() for c, keys, m in zip(bots, wanted, marks, strict=True)):
         if time.monotonic() > deadline:
             raise RuntimeError("a burst was not answered within 60 s")
         time.sleep(0.02)
     time.sleep(0.3)  # let the bots finish with the last answers
     elapsed = time.monotonic() - start
-    real, minimal = (
+    return [
         (c.cpu_now() - before - idle * elapsed) / BURST * 1000
-        for c, before, idle in zip(both, cpu, idle_rates, strict=True)
-    )
-    return real, minimal
+        for c, before, idle in zip(bots, cpu, idle_rates, strict=True)
+    ]
 
 
 def _result(c: Contender, count: int, idle_rate: float, elapsed: float) -> E2E:
