@@ -10,6 +10,7 @@ normalised string and returns a result.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,10 @@ Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty", "error", "
 MAX_SCAN = 20_000
 MAX_FUZZY = 80
 MAX_PHRASE = 120  # longer than any name or keyword: no need to look the whole text up as one
+# Answers to short queries remembered, most recent first: people ask for the same few codes again and
+# again (`404`, `502`, `not found`), and inline mode asks again at every keystroke.
+CACHED_QUERIES = 4096
+CACHED_QUERY_CHARS = MAX_PHRASE  # a paste is rarely sent twice, and would hold memory for nothing
 HIT_SCORE = 88.0
 CHOICE_SCORE = 62.0
 HIT_MARGIN = 6.0
@@ -370,6 +375,8 @@ class Searcher:
         self._known = frozenset(catalogue.codes)
         self._latin = _Choices.of(index.latin, index.latin_refs)
         self._cjk = _Choices.of(index.cjk, index.cjk_refs)
+        # The catalogue and indexes never change once built, and results are immutable: safe to share.
+        self._remembered = functools.lru_cache(maxsize=CACHED_QUERIES)(self._search)
 
     @classmethod
     def load(cls, catalogue: Catalogue) -> Searcher:
@@ -382,7 +389,9 @@ class Searcher:
     # -- public -----------------------------------------------------------------------------------
 
     def search(self, text: str) -> SearchResult:
-        """Answer any user text."""
+        """Answer any user text; a short query asked lately is answered from memory."""
+        if len(text) <= CACHED_QUERY_CHARS:
+            return self._remembered(text)
         return self._search(text)
 
     def codes_in_text(self, text: str) -> tuple[int, ...]:

@@ -211,3 +211,17 @@ def test_mixed_pieces_get_a_consistent_answer(searcher, pieces):
         assert result.kind == "empty"
     if pieces == ["404"]:
         assert result.best == 404
+
+
+def test_a_short_query_asked_again_is_answered_from_memory_and_a_paste_is_not_kept(catalogue):
+    from bot.core.search import CACHED_QUERY_CHARS, Searcher
+
+    searcher = Searcher.load(catalogue)  # its own memory, empty
+    first = searcher.search("gateway timeout")
+    assert searcher.search("gateway timeout") is first  # the very same answer, not searched again
+    assert first.kind == "hit" and first.codes == (504,)
+    paste = "2024/01/01 [error] upstream timed out while reading response header from upstream\n" * 40
+    assert len(paste) > CACHED_QUERY_CHARS
+    before = searcher._remembered.cache_info().currsize
+    assert searcher.search(paste).codes[:1] == (504,)
+    assert searcher._remembered.cache_info().currsize == before  # a paste is not held in memory
