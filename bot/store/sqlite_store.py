@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.core.lang import LANGS, Lang
 from bot.store.base import SEEN_SECONDS, FileId, Language, LanguageCache, Store, StoreError, batched
@@ -53,22 +53,33 @@ _memory_names = itertools.count()
 Op = Callable[[sqlite3.Connection], Any]
 
 
+class _Item(NamedTuple):
+    op: Op
+    future: cf.Future | None
+    durable: bool
+    statement: bool
+
+
 class _Writer:
     """One thread owns the writing connection; each batch of queued operations is one transaction."""
 
     def __init__(self, conn: sqlite3.Connection, on_result: Callable[[Exception | None], None]) -> None:
         self.conn = conn
         self._on_result = on_result
-        self._queue: queue.SimpleQueue[tuple[Op, cf.Future | None, bool] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._synchronous = ""
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, op: Op, *, wait: bool = True, durable: bool = True) -> cf.Future | None:
+    def submit(
+        self, op: Op, *, wait: bool = True, durable: bool = True, statement: bool = False
+    ) -> cf.Future | None:
         """Queue `op`. `durable`: on disk when its batch commits, through a power cut (fsync); otherwise
-        it survives the process dying (kill -9, OOM), and a power cut may lose its last moments."""
+        it survives the process dying (kill -9, OOM), and a power cut may lose its last moments.
+        `statement`: `op` runs a single SQL statement, atomic by itself, so alone in its batch it needs no
+        BEGIN and COMMIT around it (each statement costs this thread a turn of the GIL against the loop)."""
         future: cf.Future | None = cf.Future() if wait else None
-        self._queue.put((op, future, durable))
+        self._queue.put(_Item(op, future, durable, statement))
         return future
 
     def stop(self) -> None:
@@ -98,30 +109,33 @@ class _Writer:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
-    def _apply(self, batch: list[tuple[Op, cf.Future | None, bool]]) -> None:
+    def _apply(self, batch: list[_Item]) -> None:
         results = []
         try:
             # WAL with NORMAL commits without an fsync (the next FULL commit or checkpoint makes them
             # durable): done marks and file_ids need no fsync of their own; the inbox and languages do.
-            synchronous = "FULL" if any(durable for _, _, durable in batch) else "NORMAL"
+            synchronous = "FULL" if any(item.durable for item in batch) else "NORMAL"
             if synchronous != self._synchronous:
                 self.conn.execute(f"PRAGMA synchronous = {synchronous}")
                 self._synchronous = synchronous
-            self.conn.execute("BEGIN IMMEDIATE")
-            for op, _, _ in batch:
-                results.append(op(self.conn))
-            self.conn.execute("COMMIT")
+            if len(batch) == 1 and batch[0].statement:
+                results.append(batch[0].op(self.conn))  # its own transaction
+            else:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for item in batch:
+                    results.append(item.op(self.conn))
+                self.conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as exc:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
             self._on_result(exc)
-            for _, future, _ in batch:
-                _settle(future, error=StoreError(f"cannot write the store: {exc}"))
+            for item in batch:
+                _settle(item.future, error=StoreError(f"cannot write the store: {exc}"))
             return
         self._on_result(None)
-        for (_, future, _), result in zip(batch, results, strict=True):
-            _settle(future, result=result)
+        for item, result in zip(batch, results, strict=True):
+            _settle(item.future, result=result)
 
 
 def _settle(future: cf.Future | None, result: object = None, error: Exception | None = None) -> None:
@@ -277,10 +291,10 @@ class SqliteStore(Store):
         assert future is not None
         return await asyncio.wrap_future(future)
 
-    def _write_later(self, op: Op) -> None:
+    def _write_later(self, op: Op, *, statement: bool = True) -> None:
         """Fire and forget, without an fsync of its own (see _Writer.submit)."""
         if self._writer is not None:
-            self._writer.submit(op, wait=False, durable=False)
+            self._writer.submit(op, wait=False, durable=False, statement=statement)
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple] | None:
         """The rows, or None when the store cannot be read (logged)."""
@@ -401,10 +415,14 @@ class SqliteStore(Store):
             self._done_timer = None
         if not self._done:
             return
-        ids, self._done = [(u,) for u in self._done], []
-        self._write_later(
-            lambda c: c.executemany("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", ids)
-        )
+        ids, self._done = self._done, []
+
+        def mark(conn: sqlite3.Connection) -> None:
+            for chunk in batched(ids, 500):  # one statement for the lot (SQLite takes 32766 variables)
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE inbox SET done = 1, body = NULL WHERE update_id IN ({marks})", chunk)
+
+        self._write_later(mark, statement=len(ids) <= 500)
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         rows = self._read("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id")

@@ -193,3 +193,27 @@ async def test_online_backup_copies_a_consistent_database(tmp_path):
     with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
         assert copy.execute("SELECT lang FROM languages WHERE user_id = 3").fetchone() == ("zh",)
     await store.close()
+
+
+async def test_done_marks_are_one_statement_of_their_own(tmp_path):
+    """A burst of kept updates is marked done a few at a time: each batch is one UPDATE, committed by
+    itself (no BEGIN/COMMIT around it, each statement costing the writer thread a turn of the GIL)."""
+    store = await opened(tmp_path)
+    assert await store.inbox_add([(u, b'{"update_id":%d}' % u) for u in (1, 2, 3, 4, 5)]) == {1, 2, 3, 4, 5}
+    statements: list[str] = []
+    assert store._writer is not None
+    store._writer.conn.set_trace_callback(statements.append)
+    for update_id in (1, 2, 3, 4):  # DONE_BATCH of them: written at once
+        store.inbox_done(update_id)
+    deadline = time.monotonic() + 5
+    while not any(s.startswith("UPDATE inbox") for s in statements):  # written by the writer thread
+        assert time.monotonic() < deadline, statements
+        await asyncio.sleep(0.005)
+    assert [s for s in statements if not s.startswith("PRAGMA")] == [
+        "UPDATE inbox SET done = 1, body = NULL WHERE update_id IN (1,2,3,4)"
+    ]
+    assert [u for u, _ in await store.inbox_unfinished()] == [5]
+    await store.close()
+    reopened = await opened(tmp_path)
+    assert [u for u, _ in await reopened.inbox_unfinished()] == [5]  # the marks reached the file
+    await reopened.close()
