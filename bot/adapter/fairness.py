@@ -38,7 +38,7 @@ SENDING = frozenset(
 )  # fmt: skip
 OVERALL_RATE = 30.0  # messages a second for the whole bot
 GROUP_RATE = (20, 60.0)  # messages per seconds into one group
-CHATS_KEPT = 10_000  # per-chat limiters remembered, least recently used dropped first
+CHATS_KEPT = 10_000  # group limiters remembered, least recently used dropped first; private chats' turns
 FLOOD_LINE = 5  # updates waiting in one chat's line before it is told to slow down
 
 
@@ -49,7 +49,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.private_rate = private_rate
         self.max_retries = max_retries
         self._overall = AsyncLimiter(OVERALL_RATE, 1)
-        self._chats: OrderedDict[object, AsyncLimiter] = OrderedDict()
+        self._groups: OrderedDict[object, AsyncLimiter] = OrderedDict()
+        # Private chats, the most: the moment each may have its next message, and no object per chat.
+        self._private_turns: dict[int, float] = {}
         self._paused_until: dict[object, float] = {}  # chat (or None: every chat) → monotonic time
 
     async def initialize(self) -> None:
@@ -58,17 +60,26 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         pass
 
-    def _limiter(self, chat: object) -> AsyncLimiter:
-        limiter = self._chats.get(chat)
+    def _group_limiter(self, chat: object) -> AsyncLimiter:
+        limiter = self._groups.get(chat)
         if limiter is None:
-            group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
-            limiter = AsyncLimiter(*GROUP_RATE) if group else AsyncLimiter(1, 1 / self.private_rate)
-            self._chats[chat] = limiter
-            if len(self._chats) > CHATS_KEPT:
-                self._chats.popitem(last=False)
+            limiter = self._groups[chat] = AsyncLimiter(*GROUP_RATE)
+            if len(self._groups) > CHATS_KEPT:
+                self._groups.popitem(last=False)
         else:
-            self._chats.move_to_end(chat)
+            self._groups.move_to_end(chat)
         return limiter
+
+    async def _private_turn(self, chat: int) -> None:
+        """Wait for this chat's next turn: one message per 1/private_rate seconds, in the order asked."""
+        now = time.monotonic()
+        turns = self._private_turns
+        turn = max(now, turns.get(chat, 0.0))
+        if len(turns) >= CHATS_KEPT and chat not in turns:  # forget chats whose turn has come and gone
+            self._private_turns = turns = {c: t for c, t in turns.items() if t > now}
+        turns[chat] = turn + 1 / self.private_rate
+        if turn > now:
+            await asyncio.sleep(turn - now)
 
     async def _wait_out_pauses(self, chat: object) -> None:
         while True:
@@ -91,7 +102,10 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         chat = data.get("chat_id") if endpoint in SENDING else None
         for attempt in range(self.max_retries + 1):
             await self._wait_out_pauses(chat)
-            chat_limit = self._limiter(chat) if chat is not None else contextlib.nullcontext()
+            group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
+            if isinstance(chat, int) and not group:
+                await self._private_turn(chat)
+            chat_limit = self._group_limiter(chat) if group else contextlib.nullcontext()
             async with chat_limit, self._overall:
                 try:
                     return await callback(*args, **kwargs)

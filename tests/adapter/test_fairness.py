@@ -8,6 +8,7 @@ import time
 
 from telegram.error import RetryAfter
 
+from bot.adapter import fairness
 from bot.adapter.fairness import FLOOD_LINE, ChatRateLimiter
 
 
@@ -44,6 +45,44 @@ async def test_a_private_chat_gets_at_most_its_rate():
     start = time.monotonic()
     await limiter.process_request(send, (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None)
     assert time.monotonic() - start < 0.1  # not a message into the chat: not held back
+
+
+async def test_a_group_gets_its_burst_then_waits(monkeypatch):
+    monkeypatch.setattr(fairness, "GROUP_RATE", (3, 0.6))  # Telegram's 20 a minute, scaled down
+    limiter = ChatRateLimiter(private_rate=100)
+
+    async def send() -> None:
+        return None
+
+    async def sent_at(chat_id: int) -> float:
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+        return time.monotonic()
+
+    start = time.monotonic()
+    group = [await sent_at(-100) for _ in range(4)]
+    assert all(t - start < 0.1 for t in group[:3])  # the group's burst goes out at once
+    assert group[3] - start >= 0.15  # the fourth waits for the bucket to drain
+    other = await sent_at(-200)
+    assert other - group[3] < 0.1  # another group is not held back by the first
+
+
+async def test_private_chats_whose_turn_has_passed_are_forgotten(monkeypatch):
+    monkeypatch.setattr(fairness, "CHATS_KEPT", 50)
+    limiter = ChatRateLimiter(private_rate=5)
+
+    async def send() -> None:
+        return None
+
+    for chat in range(1, 50):
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat}, None)
+    assert len(limiter._private_turns) == 49  # each chat's next turn, 0.2 s ahead
+    await asyncio.sleep(0.25)
+    for chat in range(1000, 1003):  # past CHATS_KEPT: the chats whose turn has come and gone go
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat}, None)
+    assert sorted(limiter._private_turns) == [1000, 1001, 1002]
+    start = time.monotonic()
+    await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 1000}, None)
+    assert time.monotonic() - start >= 0.15  # a chat still remembered still waits its turn
 
 
 async def test_a_flooding_chat_does_not_delay_another_user_and_is_told_once(start_bot, fake):
