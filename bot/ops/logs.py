@@ -19,10 +19,8 @@ class RedactToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
-        message = record.getMessage()
-        text = self._scrub(message)
-        if text != message:
-            record.msg, record.args = text, None
+        # Formatted once, here: the handler's formatter then finds the final text with nothing to fill in.
+        record.msg, record.args = self._scrub(record.getMessage()), None
         if record.exc_info and record.exc_info[1] is not None:
             # Format the traceback now, scrubbed, so the handler prints only the clean copy.
             record.exc_text = self._scrub(logging.Formatter().formatException(record.exc_info))
@@ -104,5 +102,11 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Neither format shows where a record was made, nor its thread or process: do not collect them for
+    # every record (the Logging HOWTO's "Optimization" section; a log line per update adds up).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -62,6 +62,8 @@ def logged(level: str, fmt: str, secrets: list[str]) -> Iterator[io.StringIO]:
     """The bot's own logging set-up (as `python -m bot run` does), writing into a string."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
+    knobs = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+    saved_knobs = {k: getattr(logging, k) for k in knobs}
     stream = io.StringIO()
     setup_logging(level, fmt, secrets)
     root.handlers[0].stream = stream
@@ -71,6 +73,8 @@ def logged(level: str, fmt: str, secrets: list[str]) -> Iterator[io.StringIO]:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        for k, v in saved_knobs.items():
+            setattr(logging, k, v)
 
 
 async def test_the_token_never_reaches_the_log(start_bot, fake):
@@ -99,6 +103,17 @@ async def test_json_logs_have_one_line_per_update_without_personal_data(start_bo
     handled = [entry for entry in lines if entry["message"].startswith("handled message")]
     assert handled and handled[0]["chat_type"] == "private"
     assert "Zelda" not in stream.getvalue() and "codename" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_record_is_formatted_once_scrubbed_and_without_where_it_came_from(fmt):
+    with logged("INFO", fmt, ["123456:very-secret"]) as stream:
+        logging.getLogger("bot.test").info("%d%% done for %s", 50, "bot123456:very-secret/getMe")
+        # Neither format shows the caller, thread or process: the set-up stops collecting them per record.
+        assert logging._srcfile is None and not logging.logThreads and not logging.logProcesses
+    line = stream.getvalue().strip().splitlines()[-1]
+    message = json.loads(line)["message"] if fmt == "json" else line.split(": ", 1)[1]
+    assert message == "50% done for bot<token>/getMe"
 
 
 def test_json_logs_keep_the_traceback_even_without_a_secret_to_scrub():
