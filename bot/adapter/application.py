@@ -192,8 +192,7 @@ def _record(services: Services, update: Update, seconds: float) -> None:
     kind = update_kind(update)
     chat = update.effective_chat
     chat_type = chat.type if chat else "none"
-    services.metrics.updates.labels(kind).inc()
-    services.metrics.latency.observe(seconds)
+    services.metrics.update(kind, seconds)
     log.info(
         "handled %s in %s chat in %.1f ms",
         kind,

@@ -101,13 +101,28 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Each label's child, looked up once: `labels()` takes a lock and builds a key on every call, and
+        # these are counted for every update. The label sets are closed (kinds, outcomes).
+        self._children: dict[tuple[Counter, str], Counter] = {}
+
+    def _count(self, counter: Counter, label: str) -> None:
+        child = self._children.get((counter, label))
+        if child is None:
+            child = self._children[counter, label] = counter.labels(label)
+        child.inc()
+
+    def update(self, kind: str, seconds: float) -> None:
+        """An update handled, of `kind` (message, callback_query…), in `seconds`."""
+        self._count(self.updates, kind)
+        self.latency.observe(seconds)
+
     def lookup(self, outcome: str) -> None:
         if outcome in ("hit", "ambiguous", "miss"):
-            self.lookups.labels(outcome).inc()
+            self._count(self.lookups, outcome)
 
     def missed_query(self, query: str) -> None:
         kind = miss_kind(query)
-        self.missed.labels(kind).inc()
+        self._count(self.missed, kind)
         if self.recorder is not None:
             text = " ".join(query.split())[:MISSED_QUERY_CHARS]
             if text:
