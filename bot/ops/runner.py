@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -52,6 +53,7 @@ def run(settings: Settings) -> int:
     setup_logging(settings.log_level, settings.log_format, secrets)
     try:
         app = build_application(settings)
+        settle_heap()
         return asyncio.run(serve(app, settings))
     except StartupError:
         raise
@@ -63,6 +65,16 @@ def run(settings: Settings) -> int:
     except Exception as exc:  # the last stop before a traceback would print the token
         log.debug("Stopped by an unexpected error", exc_info=True)
         raise StartupError(f"unexpected {type(exc).__name__}: {scrub(str(exc), secrets)}", 1) from None
+
+
+def settle_heap() -> int:
+    """Set what start-up built (the catalogue, its indexes, python-telegram-bot's classes: it lives as
+    long as the process) outside the garbage collector's reach, once start-up's own garbage is gone, so
+    a full collection scans only what serving made since: a pause of a few milliseconds, not 50.
+    Returns how many objects were set aside."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 async def serve(

@@ -115,3 +115,25 @@ async def test_a_token_revoked_while_running_stops_the_bot_non_zero(start_bot, f
     fake.token = OTHER_TOKEN  # Telegram now refuses the token the bot holds
     code = await asyncio.wait_for(bot.task, timeout=15)
     assert code == 2
+
+
+def test_start_up_leaves_its_heap_outside_the_collector_and_its_garbage_collected():
+    import gc
+    import weakref
+
+    from bot.ops.runner import settle_heap
+
+    class Node:
+        pass
+
+    kept, garbage = Node(), Node()
+    garbage.self = garbage  # a cycle: only the collector can free it
+    gone = weakref.ref(garbage)
+    del garbage
+    try:
+        frozen = settle_heap()
+        assert gone() is None  # start-up's garbage is freed, not frozen for ever
+        assert frozen == gc.get_freeze_count() > 10_000  # the rest is set aside (catalogue, classes…)
+        assert not any(o is kept for o in gc.get_objects(generation=2))  # full collections skip it
+    finally:
+        gc.unfreeze()
