@@ -394,6 +394,10 @@ class Searcher:
             return self._remembered(text)
         return self._search(text)
 
+    def forget(self) -> None:
+        """Drop the remembered answers (the benchmark times a query seen for the first time)."""
+        self._remembered.cache_clear()
+
     def codes_in_text(self, text: str) -> tuple[int, ...]:
         """Catalogue codes mentioned in pasted text (log lines, tracebacks), best evidence first."""
         found = self._scan(normalise(text[:MAX_SCAN]))[0]
