@@ -20,17 +20,22 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
 POLL_TIMEOUT = 30  # as bot.adapter.application.POLL_TIMEOUT
 
 
-def main(replies_path: str) -> None:
+def build(
+    replies_path: str, token: str, api_root: str, overall_rate: float = 30.0
+) -> tuple[Application, Callable[[], None]]:
+    """The minimal bot's Application, and what `run_polling` takes; `overall_rate` only for
+    `cpu_pairs.py`, which lifts the 30 messages a second for both bots alike."""
     replies = {
         text: (reply["caption"], InlineKeyboardMarkup.de_json(reply["keyboard"], None), Path(reply["photo"]))
         for text, reply in json.loads(Path(replies_path).read_text(encoding="utf-8")).items()
@@ -55,20 +60,25 @@ def main(replies_path: str) -> None:
         if photo not in file_ids and sent.photo:
             file_ids[photo] = sent.photo[-1].file_id
 
-    api_root = os.environ["TELEGRAM_API_URL"].rstrip("/")
+    api_root = api_root.rstrip("/")
     app = (
         ApplicationBuilder()
-        .token(os.environ["TELEGRAM_BOT_TOKEN"])
+        .token(token)
         .base_url(f"{api_root}/bot")
         .base_file_url(f"{api_root}/file/bot")
         .request(HTTPXRequest(connection_pool_size=32, connect_timeout=10, read_timeout=15))
         .get_updates_request(HTTPXRequest(connect_timeout=10, read_timeout=POLL_TIMEOUT + 10))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=3))
         .concurrent_updates(16)
         .build()
     )
     app.add_handler(CommandHandler("code", code))
-    app.run_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+    return app, lambda: app.run_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+
+
+def main(replies_path: str) -> None:
+    _, run = build(replies_path, os.environ["TELEGRAM_BOT_TOKEN"], os.environ["TELEGRAM_API_URL"])
+    run()
 
 
 if __name__ == "__main__":
