@@ -43,10 +43,12 @@ CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox (update_id) WHERE done = 0;
 CACHE_KIB = 1024
 _BATCH = 512  # operations committed together at most
 _PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
-# Seconds done marks wait to be written together: each is a row rewritten (its body dropped) and an index
-# entry, a transaction of its own costing more CPU than the update took to answer. A crash in between
-# repeats those answers on restart, so keep this as short as the inbox's HOLD.
-DONE_DELAY = 0.1
+# Seconds done marks wait to be written together: each write is a transaction, and wakes the writer
+# thread, which then takes its turn at the GIL against the busy loop. A crash in between repeats those
+# answers on restart, but never more than DONE_BATCH of them: the wait only has to be longer than
+# DONE_BATCH replies take at Telegram's 30 a second (133 ms), so that a burst is marked DONE_BATCH at a
+# time (37 writes for 150 updates, not 50), and short enough that a quiet bot's marks soon land.
+DONE_DELAY = 0.25
 DONE_BATCH = 4  # done marks written at once without waiting for DONE_DELAY (a burst's repeats stay few)
 _memory_names = itertools.count()
 

@@ -217,3 +217,13 @@ async def test_done_marks_are_one_statement_of_their_own(tmp_path):
     reopened = await opened(tmp_path)
     assert [u for u, _ in await reopened.inbox_unfinished()] == [5]  # the marks reached the file
     await reopened.close()
+
+
+def test_a_burst_is_marked_done_a_full_batch_at_a_time():
+    """The timer must not beat the count at Telegram's 30 replies a second: each write wakes the
+    writer thread, and more, smaller writes only cost CPU (the repeats after a crash stay DONE_BATCH)."""
+    from bot.adapter.fairness import OVERALL_RATE
+    from bot.store.sqlite_store import DONE_BATCH, DONE_DELAY
+
+    assert DONE_DELAY > DONE_BATCH / OVERALL_RATE
+    assert DONE_DELAY <= 0.5  # and a quiet bot's marks still land within half a second
