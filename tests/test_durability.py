@@ -3,8 +3,9 @@ in webhook mode, then a restart; and two webhook replicas sharing one Redis.
 
 After a crash between a reply and its done mark (or, polling, the getUpdates that confirms it), the
 updates in hand may be answered again: as many as are handled at once (CONCURRENT_UPDATES), and the few
-answered just before (at most UNCONFIRMED not yet confirmed by a getUpdates, DONE_BATCH not yet marked
-done). Every other update is answered exactly once.
+answered just before and not yet confirmed by a getUpdates (at most UNCONFIRMED). A done mark is in the
+journal the moment its update's handlers finish (done_journal.py), so none is lost to the crash. Every
+other update is answered exactly once.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from processes import BotProcess, bot_env, caption, photo_param, post, replies_b
 
 from bot.adapter.application import CONCURRENT_UPDATES
 from bot.adapter.inbox import UNCONFIRMED
-from bot.store.sqlite_store import DONE_BATCH
 
 BURST = 150
 FIRST_CHAT = 20_000
 CODES = (404, 500, 502, 503, 429)
-MAY_REPEAT = CONCURRENT_UPDATES + UNCONFIRMED + DONE_BATCH
+MAY_REPEAT = CONCURRENT_UPDATES + UNCONFIRMED
 FAST = {"BOT_PRIVATE_CHAT_RATE": "100"}  # one message per chat here; only the overall 30/s applies
 
 

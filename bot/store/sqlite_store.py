@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from bot.core.lang import LANGS, Lang
 from bot.store.base import SEEN_SECONDS, FileId, Language, LanguageCache, Store, StoreError, batched
+from bot.store.done_journal import HALF, DoneJournal, peek
 from bot.store.legacy import read_legacy
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,16 @@ CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox (update_id) WHERE done = 0;
 CACHE_KIB = 1024
 _BATCH = 512  # operations committed together at most
 _PRUNE_EVERY = 1000  # inbox additions between two prunings of old done ids
-# Seconds done marks wait to be written together: each write is a transaction, and wakes the writer
-# thread, which then takes its turn at the GIL against the busy loop. A crash in between repeats those
-# answers on restart, but never more than DONE_BATCH of them: the wait only has to be longer than
-# DONE_BATCH replies take at Telegram's 30 a second (133 ms), so that a burst is marked DONE_BATCH at a
-# time (37 writes for 150 updates, not 50), and short enough that a quiet bot's marks soon land.
+# Seconds a done mark waits in the journal (done_journal.py) before the marks are folded into the
+# database in one write. A crash loses none of them, so this only sets how soon `state stats` and the
+# pruning of old ids see them, and how many writes a stream of replies costs.
+FOLD_DELAY = 5.0
+# Without a journal (another process owns it, or it is full), marks go through the database together.
+# Each write is a transaction, and wakes the writer thread, which then takes its turn at the GIL
+# against the busy loop. A crash in between repeats those answers on restart, but never more than
+# DONE_BATCH of them: the wait only has to be longer than DONE_BATCH replies take at Telegram's 30 a
+# second (133 ms), so that a burst is marked DONE_BATCH at a time, and short enough that a quiet bot's
+# marks soon land.
 DONE_DELAY = 0.25
 DONE_BATCH = 4  # done marks written at once without waiting for DONE_DELAY (a burst's repeats stay few)
 _memory_names = itertools.count()
@@ -140,6 +146,12 @@ class _Writer:
             _settle(item.future, result=result)
 
 
+def _mark_done(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    for chunk in batched(ids, HALF):  # a journal's half is one statement (SQLite takes 32766 variables)
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"UPDATE inbox SET done = 1, body = NULL WHERE update_id IN ({marks})", chunk)
+
+
 def _settle(future: cf.Future | None, result: object = None, error: Exception | None = None) -> None:
     if future is None or not future.set_running_or_notify_cancel():
         return  # nobody waits, or the waiter gave up
@@ -165,6 +177,8 @@ class SqliteStore(Store):
         self._write_failing = False
         self._done: list[int] = []  # done marks waiting for DONE_DELAY, or for the next write
         self._done_timer: asyncio.TimerHandle | None = None
+        self._journal: DoneJournal | None = None
+        self._fold_timer: asyncio.TimerHandle | None = None
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -187,8 +201,24 @@ class SqliteStore(Store):
         self._reader = reader
         self._import_legacy(writer)
         self._file_ids = dict(reader.execute("SELECT key, file_id FROM file_ids"))
+        if not self.in_memory:
+            self._journal = self._open_journal(writer)
         self._prune(writer)
         self._writer = _Writer(writer, self._write_result)
+
+    def _open_journal(self, conn: sqlite3.Connection) -> DoneJournal | None:
+        """The done journal, with what the last run left in it folded into the database first."""
+        journal = DoneJournal.open(self.directory)
+        if journal is None or not journal.recovered:
+            return journal
+        try:
+            _mark_done(conn, journal.recovered)
+        except sqlite3.Error as exc:  # kept in the file for the next start
+            log.warning("Cannot fold the done journal into %s (%s)", self.path, exc)
+            journal.close()
+            return None
+        journal.clear()
+        return journal
 
     def _connect_file(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -271,9 +301,21 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         self._write_done()
+        journal, self._journal = self._journal, None
+        if self._fold_timer is not None:
+            self._fold_timer.cancel()
+            self._fold_timer = None
+        if journal is not None and self._writer is not None:
+            held = journal.pending()
+            if held:
+                self._write_later(lambda c: _mark_done(c, held), statement=len(held) <= HALF)
         if self._writer is not None:
             writer, self._writer = self._writer, None
             await asyncio.to_thread(writer.stop)
+        if journal is not None:
+            if not self._write_failing:
+                journal.clear()  # all in the database now; else the next start folds them
+            journal.close()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -400,6 +442,16 @@ class SqliteStore(Store):
     def inbox_done(self, update_id: int) -> None:
         if self._writer is None:
             return
+        journal = self._journal
+        if journal is not None and journal.append(update_id):
+            if journal.filling == HALF:
+                self._fold()
+            elif self._fold_timer is None:
+                try:
+                    self._fold_timer = asyncio.get_running_loop().call_later(FOLD_DELAY, self._fold)
+                except RuntimeError:  # no event loop (a command-line tool): now
+                    self._fold()
+            return
         self._done.append(update_id)
         if len(self._done) >= DONE_BATCH:
             self._write_done()
@@ -418,17 +470,61 @@ class SqliteStore(Store):
         if not self._done:
             return
         ids, self._done = self._done, []
+        self._write_later(lambda c: _mark_done(c, ids), statement=len(ids) <= HALF)
 
-        def mark(conn: sqlite3.Connection) -> None:
-            for chunk in batched(ids, 500):  # one statement for the lot (SQLite takes 32766 variables)
-                marks = ",".join("?" * len(chunk))
-                conn.execute(f"UPDATE inbox SET done = 1, body = NULL WHERE update_id IN ({marks})", chunk)
+    def _fold(self) -> None:
+        """Write the journal's filling half into the database, in one statement of its own."""
+        if self._fold_timer is not None:
+            self._fold_timer.cancel()
+            self._fold_timer = None
+        journal, writer = self._journal, self._writer
+        taken = journal.take() if journal is not None and writer is not None else None
+        if taken is None:  # nothing to fold, or the other half's fold is still being written
+            return
+        assert journal is not None
+        self._submit_fold(journal, *taken)
 
-        self._write_later(mark, statement=len(ids) <= 500)
+    def _submit_fold(self, journal: DoneJournal, half: int, ids: list[int]) -> None:
+        if journal is not self._journal or self._writer is None:
+            return  # closed meanwhile: close() wrote them
+        future = self._writer.submit(lambda c: _mark_done(c, ids), durable=False, statement=True)
+        assert future is not None
+        loop = asyncio.get_running_loop()
+
+        def committed(done: cf.Future) -> None:  # in the writer thread
+            with contextlib.suppress(RuntimeError):  # the loop is gone: close() wrote them
+                loop.call_soon_threadsafe(self._folded, journal, half, ids, done.exception() is None)
+
+        future.add_done_callback(committed)
+
+    def _folded(self, journal: DoneJournal, half: int, ids: list[int], ok: bool) -> None:
+        if journal is not self._journal:
+            return
+        loop = asyncio.get_running_loop()
+        if not ok:  # the write failed (logged once): the marks stay in the file, and are tried again
+            loop.call_later(FOLD_DELAY, self._submit_fold, journal, half, ids)
+            return
+        journal.release(half)
+        if journal.filling == HALF:  # marks waited for this half: fold the other now
+            self._fold()
+        elif journal.filling and self._fold_timer is None:
+            self._fold_timer = loop.call_later(FOLD_DELAY, self._fold)
+
+    def _journal_marks(self) -> list[int]:
+        """Done marks not folded into the database yet: ours, or those of the bot that owns the journal
+        (for `state stats` while it runs)."""
+        if self._journal is not None:
+            return self._journal.pending()
+        return [] if self.in_memory else peek(self.directory)
 
     async def inbox_unfinished(self) -> list[tuple[int, bytes]]:
         rows = self._read("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id")
-        return [(update_id, bytes(body)) for update_id, body in rows or () if body is not None]
+        done = set(self._journal_marks())
+        return [
+            (update_id, bytes(body))
+            for update_id, body in rows or ()
+            if body is not None and update_id not in done
+        ]
 
     async def recent_ids(self, limit: int) -> list[int]:
         rows = self._read("SELECT update_id FROM inbox ORDER BY update_id DESC LIMIT ?", (limit,))
@@ -445,12 +541,19 @@ class SqliteStore(Store):
         for suffix in ("", "-wal"):
             with contextlib.suppress(OSError):
                 size += self.path.with_name(self.path.name + suffix).stat().st_size
+        held = self._journal_marks()
+        unfinished = count("SELECT count(*) FROM inbox WHERE done = 0")
+        if held:  # marked done in the journal, not folded into the database yet
+            marks = ",".join("?" * len(held))
+            sql = f"SELECT count(*) FROM inbox WHERE done = 0 AND update_id IN ({marks})"
+            rows = self._read(sql, tuple(held))
+            unfinished -= int(rows[0][0]) if rows else 0
         return {
             "engine": "sqlite (in memory)" if self.in_memory else "sqlite",
             "where": ":memory:" if self.in_memory else str(self.path),
             "languages": count("SELECT count(*) FROM languages"),
             "file_ids": count("SELECT count(*) FROM file_ids"),
-            "inbox_unfinished": count("SELECT count(*) FROM inbox WHERE done = 0"),
+            "inbox_unfinished": unfinished,
             "inbox_seen": count("SELECT count(*) FROM inbox"),
             "bytes": size,
         }

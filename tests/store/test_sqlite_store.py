@@ -4,14 +4,26 @@ stops the bot, and its writes leave the event loop free."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from bot.store import sqlite_store
 from bot.store.base import FileId, Language, LanguageCache
+from bot.store.done_journal import HALF, JOURNAL_FILE, MAGIC
 from bot.store.sqlite_store import DB_FILE, SqliteStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def opened(directory) -> SqliteStore:
@@ -195,25 +207,131 @@ async def test_online_backup_copies_a_consistent_database(tmp_path):
     await store.close()
 
 
-async def test_done_marks_are_one_statement_of_their_own(tmp_path):
-    """A burst of kept updates is marked done a few at a time: each batch is one UPDATE, committed by
-    itself (no BEGIN/COMMIT around it, each statement costing the writer thread a turn of the GIL)."""
-    store = await opened(tmp_path)
-    assert await store.inbox_add([(u, b'{"update_id":%d}' % u) for u in (1, 2, 3, 4, 5)]) == {1, 2, 3, 4, 5}
+async def until(condition, what: str, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.005)
+
+
+def in_the_file(directory) -> dict[int, int]:
+    """update_id → done, as the database file holds it (read beside the store)."""
+    with contextlib.closing(sqlite3.connect(directory / DB_FILE)) as conn:
+        return dict(conn.execute("SELECT update_id, done FROM inbox"))
+
+
+def traced(store: SqliteStore) -> list[str]:
     statements: list[str] = []
     assert store._writer is not None
     store._writer.conn.set_trace_callback(statements.append)
-    for update_id in (1, 2, 3, 4):  # DONE_BATCH of them: written at once
+    return statements
+
+
+def marks(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.startswith("PRAGMA")]
+
+
+async def test_a_burst_of_done_marks_costs_a_write_per_half_journal(tmp_path, monkeypatch):
+    """Marks go into the journal; the database gets them a half (512) at a time or after FOLD_DELAY, each
+    fold one UPDATE committed by itself, and the store reads them as done meanwhile."""
+    monkeypatch.setattr(sqlite_store, "FOLD_DELAY", 0.3)
+    store = await opened(tmp_path)
+    ids = range(1, HALF + 89)
+    assert await store.inbox_add([(u, b'{"update_id":%d}' % u) for u in ids]) == set(ids)
+    statements = traced(store)
+    for update_id in ids:
         store.inbox_done(update_id)
-    deadline = time.monotonic() + 5
-    while not any(s.startswith("UPDATE inbox") for s in statements):  # written by the writer thread
-        assert time.monotonic() < deadline, statements
-        await asyncio.sleep(0.005)
-    assert [s for s in statements if not s.startswith("PRAGMA")] == [
-        "UPDATE inbox SET done = 1, body = NULL WHERE update_id IN (1,2,3,4)"
-    ]
-    assert [u for u, _ in await store.inbox_unfinished()] == [5]
+    assert await store.inbox_unfinished() == []  # the journal's marks count at once
+    assert (await store.stats())["inbox_unfinished"] == 0
+    await until(lambda: marks(statements), "the full half was not folded")
+    folded = ",".join(str(u) for u in range(1, HALF + 1))
+    assert marks(statements) == [f"UPDATE inbox SET done = 1, body = NULL WHERE update_id IN ({folded})"]
+    assert sum(in_the_file(tmp_path).values()) == HALF  # the other 88 wait for FOLD_DELAY
+    await until(lambda: len(marks(statements)) == 2, "the rest was not folded after FOLD_DELAY")
+    assert marks(statements)[1].endswith(f"IN ({','.join(str(u) for u in range(HALF + 1, HALF + 89))})")
+    assert set(in_the_file(tmp_path).values()) == {1}
+    await until(lambda: store._journal is not None and not store._journal.pending(), "halves not freed")
     await store.close()
+
+
+async def test_done_marks_survive_kill_9_before_they_reach_the_database(tmp_path):
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal, sys
+        from pathlib import Path
+        from bot.store.sqlite_store import SqliteStore
+
+        async def main():
+            store = SqliteStore(Path(sys.argv[1]))
+            await store.open()
+            await store.inbox_add([(u, b'{"update_id":%d}' % u) for u in (1, 2, 3)])
+            store.inbox_done(1)
+            store.inbox_done(2)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    crashed = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, timeout=60)
+    assert crashed.returncode == -signal.SIGKILL
+    assert in_the_file(tmp_path) == {1: 0, 2: 0, 3: 0}  # the marks never reached the database
+    store = await opened(tmp_path)
+    assert [u for u, _ in await store.inbox_unfinished()] == [3]  # but the journal kept them
+    assert in_the_file(tmp_path) == {1: 1, 2: 1, 3: 0}  # folded in at open
+    await store.close()
+
+
+async def test_close_writes_every_mark_and_empties_the_journal(tmp_path):
+    store = await opened(tmp_path)
+    await store.inbox_add([(u, b"{}") for u in (1, 2, 3)])
+    for update_id in (1, 2):
+        store.inbox_done(update_id)
+    await store.close()
+    assert in_the_file(tmp_path) == {1: 1, 2: 1, 3: 0}
+    data = (tmp_path / JOURNAL_FILE).read_bytes()
+    assert data == MAGIC + bytes(len(data) - len(MAGIC))
+
+
+async def test_a_full_journal_passes_marks_to_the_database_and_loses_none(tmp_path):
+    store = await opened(tmp_path)
+    ids = range(1, 2 * HALF + 11)
+    await store.inbox_add([(u, b"{}") for u in ids])
+    assert store._writer is not None
+    stuck = threading.Event()
+    store._writer.submit(lambda c: stuck.wait(10), wait=False)  # a slow disk: no fold commits
+    for update_id in ids:
+        store.inbox_done(update_id)  # one half folding, one full, 10 past them
+    assert store._journal is not None and len(store._journal.pending()) == 2 * HALF
+    stuck.set()
+    await until(lambda: set(in_the_file(tmp_path).values()) == {1}, "marks were lost")
+    await until(lambda: store._journal is not None and not store._journal.pending(), "halves not freed")
+    await store.close()
+
+
+async def test_without_the_journal_done_marks_go_through_the_database_a_few_at_a_time(tmp_path):
+    """Another process owns the journal: a burst is marked a few at a time, each batch one UPDATE,
+    committed by itself (no BEGIN/COMMIT around it, each statement costing the writer thread a turn of
+    the GIL)."""
+    tmp_path.joinpath(JOURNAL_FILE).touch()
+    with open(tmp_path / JOURNAL_FILE, "rb") as owner:
+        fcntl.flock(owner, fcntl.LOCK_EX)
+        store = await opened(tmp_path)
+        assert store._journal is None
+        assert await store.inbox_add([(u, b'{"update_id":%d}' % u) for u in (1, 2, 3, 4, 5)]) == {
+            1,
+            2,
+            3,
+            4,
+            5,
+        }
+        statements = traced(store)
+        for update_id in (1, 2, 3, 4):  # DONE_BATCH of them: written at once
+            store.inbox_done(update_id)
+        await until(lambda: marks(statements), "no marks written")
+        assert marks(statements) == ["UPDATE inbox SET done = 1, body = NULL WHERE update_id IN (1,2,3,4)"]
+        assert [u for u, _ in await store.inbox_unfinished()] == [5]
+        await store.close()
     reopened = await opened(tmp_path)
     assert [u for u, _ in await reopened.inbox_unfinished()] == [5]  # the marks reached the file
     await reopened.close()
@@ -221,7 +339,8 @@ async def test_done_marks_are_one_statement_of_their_own(tmp_path):
 
 def test_a_burst_is_marked_done_a_full_batch_at_a_time():
     """The timer must not beat the count at Telegram's 30 replies a second: each write wakes the
-    writer thread, and more, smaller writes only cost CPU (the repeats after a crash stay DONE_BATCH)."""
+    writer thread, and more, smaller writes only cost CPU (the repeats after a crash stay DONE_BATCH).
+    This is the path without a journal (another process owns it, or it is full)."""
     from bot.adapter.fairness import OVERALL_RATE
     from bot.store.sqlite_store import DONE_BATCH, DONE_DELAY
 
