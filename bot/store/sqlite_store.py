@@ -442,17 +442,9 @@ class SqliteStore(Store):
     def inbox_done(self, update_id: int) -> None:
         if self._writer is None:
             return
-        journal = self._journal
-        if journal is not None and journal.append(update_id):
-            if journal.filling == HALF:
-                self._fold()
-            elif self._fold_timer is None:
-                try:
-                    self._fold_timer = asyncio.get_running_loop().call_later(FOLD_DELAY, self._fold)
-                except RuntimeError:  # no event loop (a command-line tool): now
-                    self._fold()
+        if self._journal is not None and self._journaled(self._journal, update_id):
             return
-        self._done.append(update_id)
+        self._done.append(update_id)  # no journal, or no event loop to fold it (a command-line tool)
         if len(self._done) >= DONE_BATCH:
             self._write_done()
         elif self._done_timer is None:
@@ -460,6 +452,19 @@ class SqliteStore(Store):
                 self._done_timer = asyncio.get_running_loop().call_later(DONE_DELAY, self._write_done)
             except RuntimeError:  # no event loop (a command-line tool): now
                 self._write_done()
+
+    def _journaled(self, journal: DoneJournal, update_id: int) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if not journal.append(update_id):
+            return False  # full: the disk is slow to take the folds
+        if journal.filling == HALF:
+            self._fold()
+        elif self._fold_timer is None:
+            self._fold_timer = loop.call_later(FOLD_DELAY, self._fold)
+        return True
 
     def _write_done(self) -> None:
         """Queue the waiting done marks as one operation: before any other write, so they share its

@@ -346,3 +346,14 @@ def test_a_burst_is_marked_done_a_full_batch_at_a_time():
 
     assert DONE_DELAY > DONE_BATCH / OVERALL_RATE
     assert DONE_DELAY <= 0.5  # and a quiet bot's marks still land within half a second
+
+
+def test_a_mark_made_outside_an_event_loop_is_written_at_once(tmp_path):
+    """A command-line tool has no loop to fold a journal with: its marks go through the database."""
+    store = SqliteStore(tmp_path)
+    store.open_now()
+    asyncio.run(store.inbox_add([(1, b"{}"), (2, b"{}")]))
+    store.inbox_done(1)
+    assert store._journal is not None and store._journal.pending() == []
+    asyncio.run(store.close())
+    assert in_the_file(tmp_path) == {1: 1, 2: 0}
