@@ -33,7 +33,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("before", type=Path, help="source tree of the version to compare against")
     parser.add_argument("after", type=Path, help="source tree of the version under test")
-    parser.add_argument("--bursts", type=int, default=11)
+    parser.add_argument("--bursts", type=int, default=12)
     args = parser.parse_args()
     trees = [args.before.resolve(), args.after.resolve()]
     for tree in trees:
