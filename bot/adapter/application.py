@@ -34,6 +34,7 @@ from bot.core.i18n import load_strings, t
 from bot.core.lang import LANGS, choose, telegram_lang
 from bot.core.markup import HTML
 from bot.core.search import Searcher
+from bot.ops.activity import SLOW
 from bot.ops.metrics import MISSES_FILE, Metrics, MissRecorder
 from bot.ops.settings import Settings, SettingsError
 from bot.screens.views import COMMANDS, Views
@@ -188,18 +189,23 @@ class TimedApplication(Application):
 
 
 def _record(services: Services, update: Update, seconds: float) -> None:
-    """One INFO line per update, with the chat type and nothing personal."""
+    """Counted in the metrics and the log's summary; a line of its own at DEBUG, or at INFO when slow
+    (bot/ops/activity.py says why). The kind and the chat type, nothing personal."""
     kind = update_kind(update)
     chat = update.effective_chat
     chat_type = chat.type if chat else "none"
     services.metrics.update(kind, seconds)
-    log.info(
-        "handled %s in %s chat in %.1f ms",
-        kind,
-        chat_type,
-        seconds * 1000,
-        extra={"update_kind": kind, "chat_type": chat_type, "seconds": round(seconds, 4)},
-    )
+    services.activity.add(kind, chat_type, seconds)
+    level = logging.INFO if seconds >= SLOW else logging.DEBUG
+    if log.isEnabledFor(level):
+        log.log(
+            level,
+            "handled %s in %s chat in %.1f ms",
+            kind,
+            chat_type,
+            seconds * 1000,
+            extra={"update_kind": kind, "chat_type": chat_type, "seconds": round(seconds, 4)},
+        )
 
 
 def update_kind(update: Update) -> str:

@@ -11,6 +11,7 @@ from bot.adapter.inbox import Inbox
 from bot.art.illustrations import Illustrations
 from bot.core.catalogue import Catalogue
 from bot.core.search import Searcher
+from bot.ops.activity import Activity
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.screens.views import Views
@@ -35,6 +36,7 @@ class Services:
     # Set by the runner: stop the bot with this exit code (a token revoked while running).
     shutdown: Callable[[int], None] | None = None
     token_rejected: bool = False
+    activity: Activity = field(default_factory=Activity)  # summarised in the log by the runner
 
     # Callback queries already answered (Telegram accepts one answer each), newest last, bounded.
     _answered: OrderedDict[str, None] = field(default_factory=OrderedDict)

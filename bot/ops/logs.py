@@ -66,6 +66,13 @@ class NoUserText(logging.Filter):
         return True
 
 
+# The fields our records carry beside their message (an update's, and the summary of many).
+_FIELDS = (
+    *("update_kind", "chat_type", "outcome", "seconds"),
+    *("updates", "chat_types", "mean_seconds", "slowest_seconds"),
+)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors."""
 
@@ -82,7 +89,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["exception"] = record.exc_text
-        for key in ("update_kind", "chat_type", "outcome", "seconds"):
+        for key in _FIELDS:
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         return json.dumps(entry, ensure_ascii=False)

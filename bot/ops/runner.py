@@ -18,6 +18,7 @@ from telegram.ext import Application
 from bot.adapter.application import POLL_TIMEOUT, build_application
 from bot.adapter.context import services_of
 from bot.adapter.services import Services
+from bot.ops.activity import SUMMARY_EVERY
 from bot.ops.heartbeat import Heartbeat, heartbeat_paths
 from bot.ops.logs import setup_logging
 from bot.ops.settings import Settings
@@ -143,7 +144,7 @@ async def _serve(
             await _start_polling(app, settings, poll_timeout)
         await app.start()
         log.info("Bot @%s is running (%s mode)", app.bot.username, settings.bot_mode)
-        await stop.wait()
+        await _summarise_until(stop, services)
         log.info("Stopping")
         if server is not None:
             server.stop()
@@ -153,7 +154,27 @@ async def _serve(
     await services.store.close()
     if services.metrics.recorder is not None:
         services.metrics.recorder.close()
+    _log_summary(services)  # what was handled while stopping
     return 0
+
+
+async def _summarise_until(stop: asyncio.Event, services: Services) -> None:
+    """Log what was handled every SUMMARY_EVERY seconds (when anything was), until `stop` is set."""
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), SUMMARY_EVERY)
+        except TimeoutError:
+            _log_summary(services)
+        else:
+            _log_summary(services)
+            return
+
+
+def _log_summary(services: Services) -> None:
+    summary = services.activity.summary()
+    if summary is not None:
+        message, args, fields = summary
+        log.info(message, *args, extra=fields)
 
 
 async def _initialize(app: Application, settings: Settings) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -93,16 +95,57 @@ async def test_the_token_never_reaches_the_log(start_bot, fake):
     assert fake.token.split(":", 1)[1] not in text
 
 
-async def test_json_logs_have_one_line_per_update_without_personal_data(start_bot, fake):
+async def test_json_logs_sum_the_updates_up_without_personal_data(start_bot, fake):
+    """At INFO, a summary of what was handled (here at the stop); nothing anyone wrote or is called."""
     with logged("INFO", "json", [fake.token]) as stream:
         bot = await start_bot()
         await bot.ask("secret project codename 404", first_name="Zelda")
+        await bot.ask("/help", first_name="Zelda")
         await bot.idle()
         await bot.stop()
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
-    handled = [entry for entry in lines if entry["message"].startswith("handled message")]
-    assert handled and handled[0]["chat_type"] == "private"
+    assert not [e for e in lines if e["message"].startswith("handled message")]  # no line per update
+    summaries = [e for e in lines if e["message"].startswith("handled 2 updates")]
+    assert len(summaries) == 1, lines
+    summary = summaries[0]
+    assert summary["updates"] == {"message": 2} and summary["chat_types"] == {"private": 2}
+    assert 0 < summary["mean_seconds"] <= summary["slowest_seconds"] < 5
+    assert "2 message; 2 in private chats" in summary["message"]
     assert "Zelda" not in stream.getvalue() and "codename" not in stream.getvalue()
+
+
+async def test_a_summary_is_logged_while_the_bot_runs_and_a_slow_update_has_its_own_line(
+    start_bot, fake, monkeypatch
+):
+    from bot.adapter import application
+    from bot.ops import runner
+
+    monkeypatch.setattr(runner, "SUMMARY_EVERY", 0.2)
+    monkeypatch.setattr(application, "SLOW", 0.0)  # every update is slow
+    with logged("INFO", "text", [fake.token]) as stream:
+        bot = await start_bot()
+        await bot.ask("404")
+        await bot.idle()
+        deadline = time.monotonic() + 10
+        while "handled 1 updates in " not in stream.getvalue():  # before any stop
+            assert time.monotonic() < deadline, stream.getvalue()
+            await asyncio.sleep(0.02)
+        await bot.stop()
+    text = stream.getvalue()
+    assert "INFO bot.adapter.application: handled message in private chat in " in text
+    assert text.count("handled 1 updates in ") == 1  # and nothing more to sum up at the stop
+
+
+async def test_at_debug_each_update_has_a_line_of_its_own(start_bot, fake):
+    with logged("DEBUG", "json", [fake.token]) as stream:
+        bot = await start_bot()
+        await bot.ask("404")
+        await bot.idle()
+        await bot.stop()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    handled = [e for e in lines if e["message"].startswith("handled message in private chat in ")]
+    assert len(handled) == 1 and handled[0]["level"] == "DEBUG"
+    assert handled[0]["update_kind"] == "message" and handled[0]["chat_type"] == "private"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
