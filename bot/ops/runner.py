@@ -144,12 +144,18 @@ async def _serve(
             await _start_polling(app, settings, poll_timeout)
         await app.start()
         log.info("Bot @%s is running (%s mode)", app.bot.username, settings.bot_mode)
-        await _summarise_until(stop, services)
+        summaries = asyncio.create_task(_summarise(services))
+        await stop.wait()
+        summaries.cancel()
         log.info("Stopping")
         if server is not None:
             server.stop()
         if app.updater and app.updater.running:
-            await app.updater.stop()
+            try:
+                await app.updater.stop()  # its last getUpdates confirms what was handled
+            except InvalidToken:
+                if not services.token_rejected:
+                    raise  # (a token revoked meanwhile is why we stop: nothing left to confirm)
         await app.stop()
     await services.store.close()
     if services.metrics.recorder is not None:
@@ -158,16 +164,11 @@ async def _serve(
     return 0
 
 
-async def _summarise_until(stop: asyncio.Event, services: Services) -> None:
-    """Log what was handled every SUMMARY_EVERY seconds (when anything was), until `stop` is set."""
+async def _summarise(services: Services) -> None:
+    """Log what was handled every SUMMARY_EVERY seconds (when anything was), until cancelled."""
     while True:
-        try:
-            await asyncio.wait_for(stop.wait(), SUMMARY_EVERY)
-        except TimeoutError:
-            _log_summary(services)
-        else:
-            _log_summary(services)
-            return
+        await asyncio.sleep(SUMMARY_EVERY)
+        _log_summary(services)
 
 
 def _log_summary(services: Services) -> None:
