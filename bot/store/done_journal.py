@@ -152,7 +152,8 @@ def _read(fd: int, path: Path, *, quiet: bool = False) -> list[int]:
 
 
 def _write_empty(fd: int) -> None:
-    """Real zeros, not a sparse file: the first mark into a page must not wait for the disk."""
+    """Real zeros, not a sparse file: the first mark into a page must not wait for the disk to find it a
+    block, and on a full disk a store into a hole would kill the process (SIGBUS)."""
     with contextlib.suppress(OSError):
         os.ftruncate(fd, SIZE)
     written = os.pwrite(fd, MAGIC + bytes(SIZE - len(MAGIC)), 0)
