@@ -24,6 +24,7 @@ from bot.core.comparisons import Comparisons, codes_compared, load_comparisons
 from bot.core.nostatus import NoStatus, NoStatusCatalogue, load_nostatus
 from bot.core.ranking import Ranker
 from bot.core.signatures import Signature, Signatures, load_signatures
+from bot.core.vocabulary import Vocabulary
 
 Kind = Literal["hit", "choices", "class", "unknown", "miss", "empty", "error", "compare"]
 
@@ -213,9 +214,10 @@ class _Choices:
     starts: list[int]
     # For choosing which texts are worth scoring: every word (Latin) and character (CJK) of the
     # unique texts, with the unique texts that hold it.
-    vocabulary: list[str]
+    vocabulary: Vocabulary
     by_word: dict[str, tuple[int, ...]]
     by_char: dict[str, tuple[int, ...]]
+    whole: Vocabulary  # the unique texts, for scoring a query against each as a whole
 
     @classmethod
     def of(cls, texts: list[str], refs: list[tuple[int, float]]) -> _Choices:
@@ -241,9 +243,10 @@ class _Choices:
             [tuple(p) for p in positions.values()],
             "\0".join(texts),
             starts,
-            sorted(by_word),
+            Vocabulary(sorted(by_word)),
             {w: tuple(sorted(us)) for w, us in by_word.items()},
             {c: tuple(sorted(us)) for c, us in by_char.items()},
+            Vocabulary(unique),
         )
 
     def candidates(self, query: str) -> list[int]:
@@ -258,14 +261,16 @@ class _Choices:
         if 1 < len(words) <= 3:
             words.append("".join(words))  # "wi fi" is also "wifi"
         for word in words:
+            near = self.vocabulary.near(word, WORD_SCORE)
             for similar, _, _ in process.extract(
-                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_SCORE, limit=None
+                word, near, scorer=fuzz.ratio, score_cutoff=WORD_SCORE, limit=None
             ):
                 found.update(self.by_word[similar])
-        for _, _, u in process.extract(
-            query, self.unique, scorer=fuzz.QRatio, score_cutoff=CHOICE_SCORE, limit=MAX_CHOICES * 2
+        texts, at = self.whole.near_at(query, CHOICE_SCORE)  # QRatio is ratio, 0 for an empty text
+        for _, _, k in process.extract(
+            query, texts, scorer=fuzz.QRatio, score_cutoff=CHOICE_SCORE, limit=MAX_CHOICES * 2
         ):
-            found.add(u)
+            found.add(at[k])
         return sorted(found)
 
     def containing(self, needle: str) -> Iterator[int]:
