@@ -164,12 +164,6 @@ class Ranker:
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         self.vocabulary = Vocabulary(t for t in self.idf if t.isascii() and len(t) > 3)
-        self.norms = [K1 * (1 - B + B * length / self.average) for length in self.lengths]
-        self.postings: dict[str, list[tuple[int, int]]] = {}  # term -> (document, count), in order
-        for i, doc in enumerate(self.docs):
-            for term, count in doc.items():
-                if count:
-                    self.postings.setdefault(term, []).append((i, count))
 
     def _known(self, words: Iterable[str]) -> list[str]:
         """Query terms as the catalogue spells them: unknown words are matched to a close known one."""
@@ -190,16 +184,17 @@ class Ranker:
         query_terms = list(dict.fromkeys(self._known(terms(query))))  # each word once
         if not query_terms:
             return []
-        # Only the documents holding a term are visited; each sums its terms in the query's order.
-        totals: dict[int, list] = {}
-        for term in query_terms:
-            idf = self.idf[term]
-            for i, tf in self.postings.get(term, ()):
-                entry = totals.get(i)
-                if entry is None:
-                    entry = totals[i] = [0.0, 0]
-                entry[0] += idf * tf * (K1 + 1) / (tf + self.norms[i])
-                entry[1] += 1
-        scores = [(self.codes[i], totals[i][0], totals[i][1]) for i in sorted(totals) if totals[i][0] > 0]
+        scores = []
+        for i, doc in enumerate(self.docs):
+            score = 0.0
+            shared = 0
+            norm = K1 * (1 - B + B * self.lengths[i] / self.average)
+            for term in query_terms:
+                tf = doc.get(term, 0)
+                if tf:
+                    score += self.idf[term] * tf * (K1 + 1) / (tf + norm)
+                    shared += 1
+            if score > 0:
+                scores.append((self.codes[i], score, shared))
         scores.sort(key=lambda cs: -cs[1])
         return scores[:limit]

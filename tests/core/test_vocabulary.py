@@ -17,7 +17,7 @@ WORDS = st.text(alphabet="abcdefghij网关", min_size=0, max_size=14)
 def test_no_word_that_reaches_the_cutoff_is_left_out(words, query, cutoff):
     vocabulary = Vocabulary(words)
     near, at = vocabulary.near_at(query, cutoff)
-    assert near == [words[i] for i in at] and at == sorted(at)  # in order, where they were
+    assert near == [words[i] for i in at] and list(at) == sorted(at)  # in order, where they were
     reaching = [i for i, w in enumerate(words) if fuzz.ratio(query, w) >= cutoff]
     assert set(reaching) <= set(at)
     # and rapidfuzz's answer over the few is its answer over all, ties included
